@@ -1,0 +1,8 @@
+//! tfpost: Terraform plan/apply output to pull-request comments and chat messages.
+//!
+//! Data flows one way: input bytes are tee'd to stdout and fed to [`parse`], which builds a
+//! [`model::Report`]; rendering and notification build on that model.
+
+pub mod cli;
+pub mod model;
+pub mod parse;
