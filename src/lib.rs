@@ -4,5 +4,6 @@
 //! [`model::Report`]; rendering and notification build on that model.
 
 pub mod cli;
+pub mod message;
 pub mod model;
 pub mod parse;
