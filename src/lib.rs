@@ -7,3 +7,4 @@ pub mod cli;
 pub mod message;
 pub mod model;
 pub mod parse;
+pub mod render;
