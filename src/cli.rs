@@ -1,8 +1,12 @@
 //! Command-line interface: clap types only.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+
+use crate::run::settings::{CiOverrides, RunKind, RunSettings, Verbosity, parse_var};
+use crate::run::settings::{TargetList, parse_target_list};
 
 /// Terraform plan/apply results as pull-request comments and Slack messages.
 #[derive(Debug, Parser)]
@@ -19,4 +23,110 @@ pub enum Command {
         /// File to read; `-` or nothing for stdin.
         file: Option<PathBuf>,
     },
+    /// Tee a plan's output to stdout, parse it, post it. Reads stdin, or runs COMMAND.
+    #[command(
+        after_help = "Examples:\n  terraform plan -no-color 2>&1 | tfpost plan\n  tfpost plan -- terraform plan -no-color"
+    )]
+    Plan(RunArgs),
+    /// Tee an apply's output to stdout, parse it, post it. Reads stdin, or runs COMMAND.
+    #[command(
+        after_help = "Examples:\n  terraform apply -auto-approve -no-color 2>&1 | tfpost apply\n  tfpost apply -- terraform apply -auto-approve plan.out"
+    )]
+    Apply(RunArgs),
+    /// Tee `terraform fmt -check -diff` output, report the unformatted files and their diffs.
+    #[command(after_help = "Example:\n  tfpost fmt -- terraform fmt -check -diff -recursive")]
+    Fmt(RunArgs),
+    /// Print a shell completion script to stdout.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+/// The options `plan`, `apply` and `fmt` share. Each can also be set in the config file; a flag
+/// given here wins.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Where to post: comma-separated among github, slack, stdout [default: every target whose
+    /// credentials are present; stdout outside CI].
+    #[arg(long, value_name = "LIST", value_parser = parse_target_list)]
+    pub notify: Option<TargetList>,
+    /// Post nothing; write each message and its destination to stderr.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Title shown in the message (templates: `title`).
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// Free text shown in the message (templates: `message`).
+    #[arg(long, value_name = "TEXT")]
+    pub message: Option<String>,
+    /// A value for templates (`vars.KEY`); repeatable.
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// A template file replacing the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub template: Option<PathBuf>,
+    /// Config file [default: tfpost.yaml or .tfpost.yaml, here or up to the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A failed post never changes the exit code (it is still reported on stderr).
+    #[arg(long)]
+    pub ignore_notify_errors: bool,
+    /// Say more on stderr about what tfpost does.
+    #[arg(short, long, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Only errors on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Repository owner, overriding CI detection.
+    #[arg(long, value_name = "OWNER")]
+    pub owner: Option<String>,
+    /// Repository name, overriding CI detection.
+    #[arg(long, value_name = "REPO")]
+    pub repo: Option<String>,
+    /// Pull request number, overriding CI detection.
+    #[arg(long, value_name = "NUMBER")]
+    pub pr: Option<u64>,
+    /// Commit SHA, overriding CI detection.
+    #[arg(long, value_name = "SHA")]
+    pub sha: Option<String>,
+    /// CI build URL (linked from the message), overriding CI detection.
+    #[arg(long, value_name = "URL")]
+    pub build_url: Option<String>,
+    /// The command to run and tee (wrap mode); without it, stdin is read (pipe mode).
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}
+
+impl RunArgs {
+    /// The settings these flags ask for; config fills what they leave unset.
+    pub fn settings(&self, kind: RunKind) -> RunSettings {
+        RunSettings {
+            kind,
+            notify: self.notify.clone().map(|list| list.0),
+            dry_run: self.dry_run,
+            title: self.title.clone(),
+            message: self.message.clone(),
+            vars: self.vars.iter().cloned().collect(),
+            template: self.template.clone(),
+            config: self.config.clone(),
+            ignore_notify_errors: self.ignore_notify_errors,
+            verbosity: if self.quiet {
+                Verbosity::Quiet
+            } else if self.verbose {
+                Verbosity::Verbose
+            } else {
+                Verbosity::Normal
+            },
+            overrides: CiOverrides {
+                owner: self.owner.clone(),
+                repo: self.repo.clone(),
+                pr: self.pr,
+                sha: self.sha.clone(),
+                build_url: self.build_url.clone(),
+            },
+        }
+    }
 }

@@ -8,3 +8,4 @@ pub mod message;
 pub mod model;
 pub mod parse;
 pub mod render;
+pub mod run;

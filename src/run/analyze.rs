@@ -1,0 +1,244 @@
+//! The parser thread's side: take the tee'd bytes off the spool, assemble them into lines per
+//! stream, feed the right parser, and keep a bounded copy of the raw output.
+
+use crate::model::{Kind, Report};
+use crate::parse::{ParseError, ParseOptions, Parser};
+
+use super::fmt::{FmtParser, FmtReport};
+use super::settings::RunKind;
+use super::spool::{Spool, Stream};
+
+/// What the run's output was understood to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed {
+    /// `plan` / `apply`: the report, or why there is none.
+    Terraform(Result<Report, ParseError>),
+    /// `fmt`: the unformatted files and their diffs.
+    Fmt(FmtReport),
+}
+
+/// Resource diffs kept per run. A comment shows at most 65,536 characters and a Slack message
+/// far less, so keeping every diff of a 50,000-resource plan would only cost memory.
+pub const DIFF_BUDGET_BYTES: usize = 2 << 20;
+
+/// The run's raw output (stdout and, in wrap mode, stderr, in the order tfpost read them), kept
+/// within a fixed size: the first [`RAW_HEAD_BYTES`] and the last [`RAW_TAIL_BYTES`]. That is
+/// what `use_raw_output`-style templates show and where a failed run's errors are; the full log
+/// is in CI.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawOutput {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    total: u64,
+}
+
+pub const RAW_HEAD_BYTES: usize = 256 << 10;
+pub const RAW_TAIL_BYTES: usize = 256 << 10;
+
+impl RawOutput {
+    pub fn push(&mut self, mut bytes: &[u8]) {
+        self.total += bytes.len() as u64;
+        if self.head.len() < RAW_HEAD_BYTES {
+            let take = bytes.len().min(RAW_HEAD_BYTES - self.head.len());
+            self.head.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+        }
+        if bytes.is_empty() {
+            return;
+        }
+        if bytes.len() >= RAW_TAIL_BYTES {
+            self.tail.clear();
+            self.tail
+                .extend_from_slice(&bytes[bytes.len() - RAW_TAIL_BYTES..]);
+            return;
+        }
+        self.tail.extend_from_slice(bytes);
+        // Trim in bulk, not per push: amortised linear.
+        if self.tail.len() >= 2 * RAW_TAIL_BYTES {
+            let excess = self.tail.len() - RAW_TAIL_BYTES;
+            self.tail.drain(..excess);
+        }
+    }
+
+    /// Bytes seen in total.
+    pub fn total_bytes(&self) -> u64 {
+        self.total
+    }
+
+    /// True when the middle of the output was not kept.
+    pub fn is_truncated(&self) -> bool {
+        self.total > (self.head.len() + self.tail.len().min(RAW_TAIL_BYTES)) as u64
+    }
+
+    /// The kept output as text (invalid UTF-8 replaced), with a line saying how much of the
+    /// middle was left out, if anything was.
+    pub fn to_text_lossy(&self) -> String {
+        let tail = &self.tail[self.tail.len().saturating_sub(RAW_TAIL_BYTES)..];
+        let mut text = String::from_utf8_lossy(&self.head).into_owned();
+        let omitted = self.total - (self.head.len() + tail.len()) as u64;
+        if omitted > 0 {
+            text.push_str(&format!("\n[... {omitted} bytes omitted ...]\n"));
+        }
+        text.push_str(&String::from_utf8_lossy(tail));
+        text
+    }
+}
+
+/// Joins reads into whole lines, so that stdout and stderr chunks taken in turn never splice
+/// half a line of one into the other.
+#[derive(Debug, Default)]
+struct LineAssembler {
+    pending: Vec<u8>,
+}
+
+impl LineAssembler {
+    /// Calls `emit` with the complete lines now available (several lines at once, with their
+    /// newlines), keeping any unfinished line for later.
+    fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8])) {
+        match chunk.iter().rposition(|b| *b == b'\n') {
+            None => self.pending.extend_from_slice(chunk),
+            Some(last) => {
+                let (lines, rest) = chunk.split_at(last + 1);
+                if self.pending.is_empty() {
+                    emit(lines);
+                } else {
+                    self.pending.extend_from_slice(lines);
+                    emit(&self.pending);
+                    self.pending.clear();
+                }
+                self.pending.extend_from_slice(rest);
+            }
+        }
+    }
+
+    fn finish(&mut self, mut emit: impl FnMut(&[u8])) {
+        if !self.pending.is_empty() {
+            emit(&self.pending);
+            self.pending = Vec::new();
+        }
+    }
+}
+
+enum Analyzer {
+    Terraform(Parser),
+    Fmt(FmtParser),
+}
+
+impl Analyzer {
+    fn feed(&mut self, bytes: &[u8]) {
+        match self {
+            Analyzer::Terraform(parser) => parser.feed(bytes),
+            Analyzer::Fmt(parser) => parser.feed(bytes),
+        }
+    }
+}
+
+/// What the parser thread hands back.
+#[derive(Debug)]
+pub struct Analysis {
+    pub parsed: Parsed,
+    pub raw: RawOutput,
+    /// The spill file could not be read back: the parse saw only part of the output.
+    pub read_error: Option<std::io::Error>,
+}
+
+/// Drain the spool until every producer closed, then finish the parse.
+pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
+    let mut analyzer = match kind {
+        RunKind::Fmt => Analyzer::Fmt(FmtParser::default()),
+        RunKind::Plan | RunKind::Apply => Analyzer::Terraform(Parser::new(ParseOptions {
+            kind: Some(if kind == RunKind::Apply {
+                Kind::Apply
+            } else {
+                Kind::Plan
+            }),
+            max_diff_bytes: Some(DIFF_BUDGET_BYTES),
+        })),
+    };
+    let mut raw = RawOutput::default();
+    let mut stdout_lines = LineAssembler::default();
+    let mut stderr_lines = LineAssembler::default();
+    let mut read_error = None;
+    loop {
+        match spool.pop() {
+            Ok(Some(chunk)) => {
+                raw.push(&chunk.bytes);
+                let lines = match chunk.stream {
+                    Stream::Stdout => &mut stdout_lines,
+                    Stream::Stderr => &mut stderr_lines,
+                };
+                lines.push(&chunk.bytes, |l| analyzer.feed(l));
+            }
+            Ok(None) => break,
+            Err(err) => {
+                read_error = Some(err);
+                break;
+            }
+        }
+    }
+    // An unfinished last line (no trailing newline) still counts; a line break keeps it from
+    // running into the other stream's last line.
+    stdout_lines.finish(|l| {
+        analyzer.feed(l);
+        analyzer.feed(b"\n");
+    });
+    stderr_lines.finish(|l| {
+        analyzer.feed(l);
+        analyzer.feed(b"\n");
+    });
+    let parsed = match analyzer {
+        Analyzer::Terraform(parser) => Parsed::Terraform(parser.finish()),
+        Analyzer::Fmt(parser) => Parsed::Fmt(parser.finish()),
+    };
+    Analysis {
+        parsed,
+        raw,
+        read_error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_whole_whatever_the_reads() {
+        let mut asm = LineAssembler::default();
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        for piece in [&b"ab"[..], b"c\nde", b"f", b"\n", b"g\nh\n", b"tail"] {
+            asm.push(piece, |l| out.push(l.to_vec()));
+        }
+        asm.finish(|l| out.push(l.to_vec()));
+        let out: Vec<String> = out
+            .into_iter()
+            .map(|v| String::from_utf8(v).unwrap())
+            .collect();
+        assert_eq!(out, ["abc\n", "def\n", "g\nh\n", "tail"]);
+    }
+
+    #[test]
+    fn raw_output_keeps_head_and_tail() {
+        let mut raw = RawOutput::default();
+        raw.push(b"start\n");
+        let filler = vec![b'x'; 100_000];
+        for _ in 0..20 {
+            raw.push(&filler);
+        }
+        raw.push(b"\nError: the end\n");
+        assert!(raw.is_truncated());
+        let text = raw.to_text_lossy();
+        assert!(text.starts_with("start\n"));
+        assert!(text.ends_with("\nError: the end\n"));
+        assert!(text.contains("bytes omitted"));
+        assert!(text.len() < RAW_HEAD_BYTES + RAW_TAIL_BYTES + 100);
+        assert_eq!(raw.total_bytes(), 6 + 2_000_000 + 16);
+    }
+
+    #[test]
+    fn small_raw_output_is_kept_whole() {
+        let mut raw = RawOutput::default();
+        raw.push(b"a\xffb\n");
+        assert!(!raw.is_truncated());
+        assert_eq!(raw.to_text_lossy(), "a\u{fffd}b\n");
+    }
+}

@@ -1,0 +1,163 @@
+//! SIGINT / SIGTERM while tfpost runs.
+//!
+//! Wrap mode: Terraform must get the chance to stop cleanly and release its state lock, so tfpost
+//! forwards the signal to it and keeps running until it exits (a second Ctrl-C is forwarded too:
+//! Terraform takes it as "stop now"). A signal the terminal sent (Ctrl-C) already reached
+//! Terraform when it shares tfpost's process group; forwarding it again would be Terraform's
+//! second interrupt, so it is not forwarded then.
+//!
+//! Pipe mode: the upstream Terraform got the terminal's Ctrl-C too and is winding down; tfpost keeps
+//! reading until its output ends, so the log and the notification are complete. A second signal
+//! makes tfpost exit at once with 128+signal.
+
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Handle;
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::iterator::exfiltrator::WithOrigin;
+use signal_hook::low_level::siginfo::Cause;
+
+use super::log::Log;
+
+/// The signals tfpost handles.
+const HANDLED: [i32; 2] = [SIGINT, SIGTERM];
+
+/// Installed handlers. Installing them first, before the child exists, means a signal that comes
+/// while the child starts is queued and forwarded, not fatal to tfpost.
+pub struct Signals {
+    signals: SignalsInfo<WithOrigin>,
+}
+
+impl Signals {
+    pub fn install() -> std::io::Result<Signals> {
+        Ok(Signals {
+            signals: SignalsInfo::<WithOrigin>::new(HANDLED)?,
+        })
+    }
+
+    /// Forward signals to `pid` until [`Forwarder::stop`]. `shares_group`: the child is in our
+    /// process group, so terminal-generated signals reach it directly.
+    pub fn forward_to(
+        mut self,
+        pid: u32,
+        program: String,
+        shares_group: bool,
+        log: Log,
+    ) -> Forwarder {
+        let handle = self.signals.handle();
+        let child = Arc::new(Mutex::new(ChildState::Running));
+        let state = child.clone();
+        let thread = std::thread::spawn(move || {
+            for origin in self.signals.forever() {
+                let name = signal_name(origin.signal);
+                if shares_group && matches!(origin.cause, Cause::Kernel) {
+                    log.info(format_args!(
+                        "{name} from the terminal reached `{program}` too; waiting for it to exit"
+                    ));
+                    continue;
+                }
+                let state = state.lock().unwrap_or_else(|p| p.into_inner());
+                if *state == ChildState::Running {
+                    log.info(format_args!(
+                        "forwarding {name} to `{program}` (pid {pid}) and waiting for it to exit"
+                    ));
+                    send_signal(pid, origin.signal);
+                }
+            }
+        });
+        Forwarder {
+            handle,
+            child,
+            thread: Some(thread),
+        }
+    }
+
+    /// Pipe mode: note the first signal, exit on the second.
+    pub fn watch_pipe(mut self, log: Log) -> Forwarder {
+        let handle = self.signals.handle();
+        let thread = std::thread::spawn(move || {
+            let mut seen = 0;
+            for origin in self.signals.forever() {
+                seen += 1;
+                let name = signal_name(origin.signal);
+                if seen == 1 {
+                    log.warn(format_args!(
+                        "{name}: still reading until the piped command's output ends; send it again to stop now"
+                    ));
+                } else {
+                    log.warn(format_args!(
+                        "{name} again: stopping without parsing or posting"
+                    ));
+                    std::process::exit(128 + origin.signal);
+                }
+            }
+        });
+        Forwarder {
+            handle,
+            child: Arc::new(Mutex::new(ChildState::Reaped)),
+            thread: Some(thread),
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum ChildState {
+    Running,
+    Reaped,
+}
+
+/// The running signal thread.
+pub struct Forwarder {
+    handle: Handle,
+    child: Arc<Mutex<ChildState>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Forwarder {
+    /// The child has exited (but is not reaped yet, so its pid cannot have been reused): stop
+    /// forwarding. After this returns no signal is sent to the pid.
+    pub fn stop(mut self) {
+        *self.child.lock().unwrap_or_else(|p| p.into_inner()) = ChildState::Reaped;
+        self.handle.close();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn send_signal(pid: u32, signal: i32) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    // SAFETY: kill(2) takes plain integers and touches no memory of ours. The pid is our
+    // unreaped child (checked by the caller under the lock), so it names no other process.
+    unsafe {
+        libc::kill(pid, signal);
+    }
+}
+
+/// Block until the child `pid` has exited, without reaping it (`WNOWAIT`), so that signals can
+/// be forwarded safely until the very end.
+pub fn wait_exited_not_reaped(pid: u32) {
+    let id: libc::id_t = pid;
+    loop {
+        // SAFETY: waitid writes only into `info`, a zeroed siginfo_t that lives across the call.
+        let rc = unsafe {
+            let mut info: libc::siginfo_t = std::mem::zeroed();
+            libc::waitid(libc::P_PID, id, &mut info, libc::WEXITED | libc::WNOWAIT)
+        };
+        if rc == 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return;
+        }
+    }
+}
+
+fn signal_name(signal: i32) -> String {
+    match signal {
+        SIGINT => "SIGINT".to_string(),
+        SIGTERM => "SIGTERM".to_string(),
+        other => format!("signal {other}"),
+    }
+}

@@ -1,0 +1,154 @@
+//! The tee: copy one input stream to its output as each read arrives, and hand the same bytes to
+//! the parser thread through the spool. Nothing on this path waits for parsing.
+
+use std::io::{ErrorKind, Read, Write};
+
+use super::log::Log;
+use super::spool::{Chunk, Spool, Stream};
+
+/// Terraform writes in small pieces; 64 KiB keeps syscalls few when the input is a file.
+const READ_BUFFER_BYTES: usize = 64 << 10;
+
+/// How a tee ended, for diagnostics.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct TeeStats {
+    pub bytes: u64,
+    /// The output stopped accepting bytes (EPIPE: the reader went away) at this byte count;
+    /// everything was still read and parsed.
+    pub output_closed_at: Option<u64>,
+    /// The last byte read, to know whether the output ended mid-line.
+    pub last_byte: Option<u8>,
+}
+
+/// Copy `input` to `output` until EOF, flushing after every read, and queue each read on
+/// `spool`. A failing output (reader gone, disk full) is reported once and then skipped: the
+/// input is still drained to the end, so a wrapped Terraform never blocks on a full pipe, and
+/// still parsed. A failing input ends the copy.
+pub fn tee(
+    mut input: impl Read,
+    output: &mut dyn Write,
+    stream: Stream,
+    spool: &Spool,
+    log: &Log,
+) -> TeeStats {
+    let mut stats = TeeStats::default();
+    let mut buf = vec![0u8; READ_BUFFER_BYTES];
+    let mut spool_warned = false;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if err.kind() == ErrorKind::Interrupted => continue,
+            Err(err) => {
+                log.error(format_args!(
+                    "cannot read {}: {err}; the output may be incomplete",
+                    input_name(stream)
+                ));
+                break;
+            }
+        };
+        let bytes = &buf[..n];
+        if stats.output_closed_at.is_none()
+            && let Err(err) = output.write_all(bytes).and_then(|()| output.flush())
+        {
+            stats.output_closed_at = Some(stats.bytes);
+            if err.kind() == ErrorKind::BrokenPipe {
+                log.warn(format_args!(
+                    "{} was closed by its reader after {} bytes; still reading the output to the end to parse and post it",
+                    output_name(stream),
+                    stats.bytes
+                ));
+            } else {
+                log.warn(format_args!(
+                    "cannot write to {}: {err}; still reading the output to the end to parse and post it",
+                    output_name(stream)
+                ));
+            }
+        }
+        stats.bytes += n as u64;
+        stats.last_byte = bytes.last().copied();
+        if let Some(warning) = spool.push(Chunk {
+            stream,
+            bytes: bytes.to_vec(),
+        }) && !spool_warned
+        {
+            spool_warned = true;
+            log.warn(warning);
+        }
+    }
+    stats
+}
+
+fn input_name(stream: Stream) -> &'static str {
+    match stream {
+        Stream::Stdout => "the command's output",
+        Stream::Stderr => "the command's stderr",
+    }
+}
+
+fn output_name(stream: Stream) -> &'static str {
+    match stream {
+        Stream::Stdout => "stdout",
+        Stream::Stderr => "stderr",
+    }
+}
+
+/// Writes to tfpost's stderr through the [`Log`] lock, so Terraform's stderr and tfpost's own
+/// diagnostics never interleave within a line.
+pub struct LogWriter<'a>(pub &'a Log);
+
+impl Write for LogWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_raw(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::settings::Verbosity;
+
+    struct ClosedAfter {
+        accepted: usize,
+        limit: usize,
+    }
+
+    impl Write for ClosedAfter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.accepted >= self.limit {
+                return Err(std::io::Error::from(ErrorKind::BrokenPipe));
+            }
+            let n = buf.len().min(self.limit - self.accepted);
+            self.accepted += n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_closed_output_does_not_stop_the_parse_feed() {
+        let input = vec![b'x'; 1_000_000];
+        let spool = Spool::new(usize::MAX, None, 1);
+        let log = Log::to_writer(Verbosity::Quiet, false, Box::new(std::io::sink()));
+        let mut out = ClosedAfter {
+            accepted: 0,
+            limit: 10,
+        };
+        let stats = tee(&input[..], &mut out, Stream::Stdout, &spool, &log);
+        spool.close_producer();
+        assert_eq!(stats.bytes, 1_000_000);
+        assert!(stats.output_closed_at.is_some());
+        let mut fed = 0;
+        while let Some(c) = spool.pop().unwrap() {
+            fed += c.bytes.len();
+        }
+        assert_eq!(fed, 1_000_000);
+    }
+}
