@@ -28,7 +28,9 @@ pub const DIFF_BUDGET_BYTES: usize = 2 << 20;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawOutput {
     head: Vec<u8>,
+    /// A ring of the last bytes: `tail[tail_start..]` then `tail[..tail_start]` once full.
     tail: Vec<u8>,
+    tail_start: usize,
     total: u64,
 }
 
@@ -43,20 +45,20 @@ impl RawOutput {
             self.head.extend_from_slice(&bytes[..take]);
             bytes = &bytes[take..];
         }
-        if bytes.is_empty() {
-            return;
-        }
         if bytes.len() >= RAW_TAIL_BYTES {
-            self.tail.clear();
-            self.tail
-                .extend_from_slice(&bytes[bytes.len() - RAW_TAIL_BYTES..]);
-            return;
+            bytes = &bytes[bytes.len() - RAW_TAIL_BYTES..];
         }
-        self.tail.extend_from_slice(bytes);
-        // Trim in bulk, not per push: amortised linear.
-        if self.tail.len() >= 2 * RAW_TAIL_BYTES {
-            let excess = self.tail.len() - RAW_TAIL_BYTES;
-            self.tail.drain(..excess);
+        // Fill the ring up to its size, then overwrite the oldest bytes in place: each byte is
+        // copied once, whatever the input's size.
+        let room = RAW_TAIL_BYTES - self.tail.len();
+        let (fill, rest) = bytes.split_at(bytes.len().min(room));
+        self.tail.extend_from_slice(fill);
+        let mut rest = rest;
+        while !rest.is_empty() {
+            let n = rest.len().min(RAW_TAIL_BYTES - self.tail_start);
+            self.tail[self.tail_start..self.tail_start + n].copy_from_slice(&rest[..n]);
+            self.tail_start = (self.tail_start + n) % RAW_TAIL_BYTES;
+            rest = &rest[n..];
         }
     }
 
@@ -67,19 +69,20 @@ impl RawOutput {
 
     /// True when the middle of the output was not kept.
     pub fn is_truncated(&self) -> bool {
-        self.total > (self.head.len() + self.tail.len().min(RAW_TAIL_BYTES)) as u64
+        self.total > (self.head.len() + self.tail.len()) as u64
     }
 
     /// The kept output as text (invalid UTF-8 replaced), with a line saying how much of the
     /// middle was left out, if anything was.
     pub fn to_text_lossy(&self) -> String {
-        let tail = &self.tail[self.tail.len().saturating_sub(RAW_TAIL_BYTES)..];
+        let mut tail = self.tail[self.tail_start..].to_vec();
+        tail.extend_from_slice(&self.tail[..self.tail_start]);
         let mut text = String::from_utf8_lossy(&self.head).into_owned();
         let omitted = self.total - (self.head.len() + tail.len()) as u64;
         if omitted > 0 {
             text.push_str(&format!("\n[... {omitted} bytes omitted ...]\n"));
         }
-        text.push_str(&String::from_utf8_lossy(tail));
+        text.push_str(&String::from_utf8_lossy(&tail));
         text
     }
 }
@@ -95,7 +98,7 @@ impl LineAssembler {
     /// Calls `emit` with the complete lines now available (several lines at once, with their
     /// newlines), keeping any unfinished line for later.
     fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8])) {
-        match chunk.iter().rposition(|b| *b == b'\n') {
+        match memchr::memrchr(b'\n', chunk) {
             None => self.pending.extend_from_slice(chunk),
             Some(last) => {
                 let (lines, rest) = chunk.split_at(last + 1);
@@ -168,6 +171,7 @@ pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
                     Stream::Stderr => &mut stderr_lines,
                 };
                 lines.push(&chunk.bytes, |l| analyzer.feed(l));
+                spool.recycle(chunk.bytes);
             }
             Ok(None) => break,
             Err(err) => {
@@ -232,6 +236,24 @@ mod tests {
         assert!(text.contains("bytes omitted"));
         assert!(text.len() < RAW_HEAD_BYTES + RAW_TAIL_BYTES + 100);
         assert_eq!(raw.total_bytes(), 6 + 2_000_000 + 16);
+    }
+
+    #[test]
+    fn raw_tail_is_the_last_bytes_whatever_the_pushes() {
+        let input: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let mut raw = RawOutput::default();
+        for piece in input.chunks(65_531) {
+            raw.push(piece);
+        }
+        let mut whole = RawOutput::default();
+        whole.push(&input);
+        let expected_tail = &input[input.len() - RAW_TAIL_BYTES..];
+        for r in [&raw, &whole] {
+            let mut tail = r.tail[r.tail_start..].to_vec();
+            tail.extend_from_slice(&r.tail[..r.tail_start]);
+            assert!(tail == expected_tail);
+            assert!(r.head == input[..RAW_HEAD_BYTES]);
+        }
     }
 
     #[test]

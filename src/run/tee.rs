@@ -32,9 +32,10 @@ pub fn tee(
     log: &Log,
 ) -> TeeStats {
     let mut stats = TeeStats::default();
-    let mut buf = vec![0u8; READ_BUFFER_BYTES];
     let mut spool_warned = false;
     loop {
+        // The read goes straight into the buffer the parser will get: no copy on this path.
+        let mut buf = spool.buffer(READ_BUFFER_BYTES);
         let n = match input.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
@@ -47,9 +48,9 @@ pub fn tee(
                 break;
             }
         };
-        let bytes = &buf[..n];
+        buf.truncate(n);
         if stats.output_closed_at.is_none()
-            && let Err(err) = output.write_all(bytes).and_then(|()| output.flush())
+            && let Err(err) = output.write_all(&buf).and_then(|()| output.flush())
         {
             stats.output_closed_at = Some(stats.bytes);
             if err.kind() == ErrorKind::BrokenPipe {
@@ -66,11 +67,9 @@ pub fn tee(
             }
         }
         stats.bytes += n as u64;
-        stats.last_byte = bytes.last().copied();
-        if let Some(warning) = spool.push(Chunk {
-            stream,
-            bytes: bytes.to_vec(),
-        }) && !spool_warned
+        stats.last_byte = buf.last().copied();
+        if let Some(warning) = spool.push(Chunk { stream, bytes: buf })
+            && !spool_warned
         {
             spool_warned = true;
             log.warn(warning);

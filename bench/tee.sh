@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): `tfpost plan --dry-run` on a 50,000-resource plan piped in, against
+# `cat | cat` on the same file. Whole process, wall time (median of RUNS) and tfpost's peak RSS.
+#
+#   bash bench/tee.sh            # RUNS=7 by default
+#
+# Targets (issue 5): within 3x the wall time of `cat | cat`, peak RSS <= 32 MiB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-7}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+plan=$work/plan_50000.txt
+
+cargo build --release --quiet
+bin=target/release/tfpost
+
+# Five copies of the 10,000-resource plan, addresses renamed per copy (r -> r1..r5) so every
+# resource is distinct, under one "Terraform will perform" header and one summed Plan: line.
+zcat fixtures/bench/plan_10000.txt.gz > "$work/one.txt"
+awk -v out="$work" '
+  /^Terraform will perform the following actions:/ { part = 1; print > (out "/header.txt"); next }
+  /^Plan: [0-9]+ to add/ { part = 2; print > (out "/planline.txt"); next }
+  part == 0 { print > (out "/refresh.txt") }
+  part == 1 { print > (out "/body.txt") }
+  part == 2 { print > (out "/trailer.txt") }
+' "$work/one.txt"
+rename() { sed -e "s/null_resource\.r\[/null_resource.r$1[/g" -e "s/\"null_resource\" \"r\"/\"null_resource\" \"r$1\"/g" "$2"; }
+{
+  for k in 1 2 3 4 5; do rename "$k" "$work/refresh.txt"; done
+  cat "$work/header.txt"
+  for k in 1 2 3 4 5; do rename "$k" "$work/body.txt"; done
+  awk '{ gsub(/[^0-9 ]/, " "); printf "Plan: %d to add, %d to change, %d to destroy.\n", $1 * 5, $2 * 5, $3 * 5 }' "$work/planline.txt"
+  cat "$work/trailer.txt"
+} > "$plan"
+printf 'input: %s bytes, %s resource blocks, %s\n' "$(wc -c < "$plan")" "$(grep -c '^  # ' "$plan")" "$(grep '^Plan:' "$plan")"
+
+# Median wall time in milliseconds of a shell command, run RUNS times.
+median_ms() {
+  local times=()
+  for _ in $(seq "$RUNS"); do
+    local start end
+    start=$(date +%s%N)
+    bash -c "$1"
+    end=$(date +%s%N)
+    times+=($(( (end - start) / 1000000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
+cat "$plan" > /dev/null # page cache
+base=$(median_ms "cat '$plan' | cat > /dev/null")
+pipe=$(median_ms "cat '$plan' | '$bin' plan --dry-run > /dev/null 2> /dev/null")
+wrap=$(median_ms "'$bin' plan --dry-run -- cat '$plan' > /dev/null 2> /dev/null")
+cat "$plan" | /usr/bin/time -f '%M' -o "$work/rss-pipe" "$bin" plan --dry-run > /dev/null 2> /dev/null || true
+/usr/bin/time -f '%M' -o "$work/rss-wrap" "$bin" plan --dry-run -- cat "$plan" > /dev/null 2> /dev/null || true
+# The tee must be byte-exact on the big input too.
+code=0
+cat "$plan" | "$bin" plan --dry-run -q > "$work/out" 2> /dev/null || code=$?
+cmp "$work/out" "$plan" && echo "tee: byte-exact (tfpost exit code $code)"
+
+printf 'cat | cat:                        %6s ms\n' "$base"
+printf 'cat | tfpost plan --dry-run:      %6s ms  (%s x)  peak RSS %s KiB\n' "$pipe" \
+  "$(awk -v a="$pipe" -v b="$base" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }')" "$(tail -n1 "$work/rss-pipe")"
+printf 'tfpost plan --dry-run -- cat:     %6s ms  (%s x)  peak RSS %s KiB\n' "$wrap" \
+  "$(awk -v a="$wrap" -v b="$base" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }')" "$(tail -n1 "$work/rss-wrap")"
