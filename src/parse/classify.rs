@@ -357,16 +357,11 @@ fn classify_diagnostic(line: &str) -> Option<Line<'_>> {
 /// Unindented prose: the fixed sentences that structure the output, and progress lines.
 fn classify_prose(line: &str) -> Line<'_> {
     let line = line.trim_end();
-    if line.starts_with("Plan: ") {
-        if let Some(summary) = counts(line, "Plan: ", "to ") {
-            return Line::PlanSummary(summary);
-        }
-    } else if line.starts_with("Apply complete! Resources: ") {
-        if let Some(summary) = counts(line, "Apply complete! Resources: ", "") {
-            return Line::ApplySummary(summary);
-        }
-    } else if line.starts_with("Destroy complete! Resources: ") {
-        if let Some(summary) = counts(line, "Destroy complete! Resources: ", "") {
+    if let Some(summary) = counts(line, "Plan: ", "to ") {
+        return Line::PlanSummary(summary);
+    }
+    for lead in ["Apply complete! Resources: ", "Destroy complete! Resources: "] {
+        if let Some(summary) = counts(line, lead, "") {
             return Line::ApplySummary(summary);
         }
     }
