@@ -141,7 +141,7 @@ fn from_report(report: &Report, with_outputs: bool, truth: &Comparable) -> Compa
     // Only the counts the truth can speak of: a plan with nothing to do prints no Plan: line.
     if !truth.resources.is_empty() {
         let s = report.summary.unwrap_or_default();
-        for (key, _) in &truth.counts {
+        for key in truth.counts.keys() {
             let value = match *key {
                 "add" => s.add,
                 "change" => s.change,
