@@ -313,6 +313,31 @@ fn pipe_mode_exit_code_follows_the_parsed_output() {
 }
 
 #[test]
+fn a_background_process_holding_the_pipe_does_not_keep_tfpost_waiting() {
+    // A provisioner's `nohup daemon &` inherits Terraform's stdout; a shell pipeline would wait
+    // for it to exit. tfpost stops reading shortly after the command itself exits.
+    let started = Instant::now();
+    let out = tfpost(&[
+        "apply",
+        "--dry-run",
+        "--",
+        "sh",
+        "-c",
+        "sleep 10 & echo done; exit 4",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(4));
+    assert_eq!(out.stdout, b"done\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("still holds its output open"));
+}
+
+#[test]
 fn a_missing_command_is_reported_like_a_shell_does() {
     tfpost(&["plan", "--", "terraform-does-not-exist-here", "plan"])
         .assert()

