@@ -53,6 +53,20 @@ cat "$plan" > /dev/null # page cache
 base=$(median_ms "cat '$plan' | cat > /dev/null")
 pipe=$(median_ms "cat '$plan' | '$bin' plan --dry-run > /dev/null 2> /dev/null")
 wrap=$(median_ms "'$bin' plan --dry-run -- cat '$plan' > /dev/null 2> /dev/null")
+# When the log is complete: the moment the reader of tfpost's stdout has every byte, while
+# tfpost may still be parsing. Shows that the tee never waits for the parser.
+size=$(wc -c < "$plan")
+log_ms() {
+  local times=()
+  for _ in $(seq "$RUNS"); do
+    local start
+    start=$(date +%s%N)
+    cat "$plan" | "$bin" plan --dry-run 2> /dev/null | { head -c "$size" > /dev/null; date +%s%N > "$work/t"; cat > /dev/null; } || true
+    times+=($(( ($(cat "$work/t") - start) / 1000000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+logged=$(log_ms)
 cat "$plan" | /usr/bin/time -f '%M' -o "$work/rss-pipe" "$bin" plan --dry-run > /dev/null 2> /dev/null || true
 /usr/bin/time -f '%M' -o "$work/rss-wrap" "$bin" plan --dry-run -- cat "$plan" > /dev/null 2> /dev/null || true
 # The tee must be byte-exact on the big input too.
@@ -63,5 +77,6 @@ cmp "$work/out" "$plan" && echo "tee: byte-exact (tfpost exit code $code)"
 printf 'cat | cat:                        %6s ms\n' "$base"
 printf 'cat | tfpost plan --dry-run:      %6s ms  (%s x)  peak RSS %s KiB\n' "$pipe" \
   "$(awk -v a="$pipe" -v b="$base" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }')" "$(tail -n1 "$work/rss-pipe")"
+printf '  of which the tee: last byte on stdout after %s ms\n' "$logged"
 printf 'tfpost plan --dry-run -- cat:     %6s ms  (%s x)  peak RSS %s KiB\n' "$wrap" \
   "$(awk -v a="$wrap" -v b="$base" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }')" "$(tail -n1 "$work/rss-wrap")"
