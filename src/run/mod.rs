@@ -154,7 +154,7 @@ pub fn run(
             );
             spool.close_producer();
             if let Some(watcher) = watcher {
-                watcher.stop();
+                watcher.output_ended();
             }
             log.debug(format_args!("read {} bytes from stdin", stats.bytes));
             (CommandStatus::Piped, stats)
@@ -315,8 +315,19 @@ fn wrap(
 
     signals::wait_exited_not_reaped(pid);
     cutoff.set(std::time::Instant::now() + tee::CUTOFF_GRACE);
+    // Unlike a shell pipeline, tfpost does not wait for background processes the command left
+    // holding its pipes (see `tee::CUTOFF_GRACE`).
+    let stdout_stats = out_thread.join().unwrap_or_default();
+    let stderr_stats = err_thread.join().unwrap_or_default();
+    if stdout_stats.cut_off || stderr_stats.cut_off {
+        log.warn(format_args!(
+            "`{name}` exited, but a process it started still holds its output open; stopped reading it {} s later",
+            tee::CUTOFF_GRACE.as_secs()
+        ));
+    }
+    // Before reaping: until then the pid is the zombie's and cannot name another process.
     if let Some(forwarder) = forwarder {
-        forwarder.stop();
+        forwarder.output_ended();
     }
     let status = match child.wait() {
         Ok(status) => CommandStatus::from_exit_status(status),
@@ -328,16 +339,6 @@ fn wrap(
         }
     };
     log.debug(format_args!("`{name}` ended: {status:?}"));
-    // Unlike a shell pipeline, tfpost does not wait for background processes the command left
-    // holding its pipes (see `tee::CUTOFF_GRACE`).
-    let stdout_stats = out_thread.join().unwrap_or_default();
-    let stderr_stats = err_thread.join().unwrap_or_default();
-    if stdout_stats.cut_off || stderr_stats.cut_off {
-        log.warn(format_args!(
-            "`{name}` exited, but a process it started still holds its output open; stopped reading it {} s later",
-            tee::CUTOFF_GRACE.as_secs()
-        ));
-    }
     Ok((status, stdout_stats))
 }
 

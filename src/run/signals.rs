@@ -9,12 +9,13 @@
 //! Pipe mode: the upstream Terraform got the terminal's Ctrl-C too and is winding down; tfpost keeps
 //! reading until its output ends, so the log and the notification are complete. A second signal
 //! makes tfpost exit at once with 128+signal.
+//!
+//! Once the output has ended (tfpost parses and posts), there is nothing left to protect: a
+//! signal stops tfpost at once with 128+signal, as it would without handlers.
 
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Handle;
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::low_level::siginfo::Cause;
@@ -30,6 +31,17 @@ pub struct Signals {
     signals: SignalsInfo<WithOrigin>,
 }
 
+/// What a signal means now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// The output is still coming: forward (wrap mode) or note (pipe mode).
+    Reading,
+    /// The output has ended and the child is gone: tfpost is parsing or posting. Nothing needs
+    /// protecting any more (the output is on stdout), so a signal stops tfpost as it would
+    /// without handlers.
+    Delivering,
+}
+
 impl Signals {
     pub fn install() -> std::io::Result<Signals> {
         Ok(Signals {
@@ -37,8 +49,8 @@ impl Signals {
         })
     }
 
-    /// Forward signals to `pid` until [`Forwarder::stop`]. `shares_group`: the child is in our
-    /// process group, so terminal-generated signals reach it directly.
+    /// Forward signals to `pid` until [`Forwarder::output_ended`]. `shares_group`: the child is
+    /// in our process group, so terminal-generated signals reach it directly.
     pub fn forward_to(
         mut self,
         pid: u32,
@@ -46,84 +58,71 @@ impl Signals {
         shares_group: bool,
         log: Log,
     ) -> Forwarder {
-        let handle = self.signals.handle();
-        let child = Arc::new(Mutex::new(ChildState::Running));
-        let state = child.clone();
-        let thread = std::thread::spawn(move || {
+        let phase = Arc::new(Mutex::new(Phase::Reading));
+        let shared = phase.clone();
+        std::thread::spawn(move || {
             for origin in self.signals.forever() {
                 let name = signal_name(origin.signal);
+                // Held while signalling, so `output_ended` cannot return (and the child cannot be
+                // reaped, freeing its pid) in between.
+                let phase = shared.lock().unwrap_or_else(|p| p.into_inner());
+                if *phase == Phase::Delivering {
+                    stop_now(&log, &name, origin.signal);
+                }
                 if shares_group && matches!(origin.cause, Cause::Kernel) {
                     log.info(format_args!(
                         "{name} from the terminal reached `{program}` too; waiting for it to exit"
                     ));
                     continue;
                 }
-                let state = state.lock().unwrap_or_else(|p| p.into_inner());
-                if *state == ChildState::Running {
-                    log.info(format_args!(
-                        "forwarding {name} to `{program}` (pid {pid}) and waiting for it to exit"
-                    ));
-                    send_signal(pid, origin.signal);
-                }
+                log.info(format_args!(
+                    "forwarding {name} to `{program}` (pid {pid}) and waiting for it to exit"
+                ));
+                send_signal(pid, origin.signal);
             }
         });
-        Forwarder {
-            handle,
-            child,
-            thread: Some(thread),
-        }
+        Forwarder { phase }
     }
 
     /// Pipe mode: note the first signal, exit on the second.
     pub fn watch_pipe(mut self, log: Log) -> Forwarder {
-        let handle = self.signals.handle();
-        let thread = std::thread::spawn(move || {
+        let phase = Arc::new(Mutex::new(Phase::Reading));
+        let shared = phase.clone();
+        std::thread::spawn(move || {
             let mut seen = 0;
             for origin in self.signals.forever() {
                 seen += 1;
                 let name = signal_name(origin.signal);
-                if seen == 1 {
-                    log.warn(format_args!(
-                        "{name}: still reading until the piped command's output ends; send it again to stop now"
-                    ));
-                } else {
-                    log.warn(format_args!(
-                        "{name} again: stopping without parsing or posting"
-                    ));
-                    std::process::exit(128 + origin.signal);
+                let phase = *shared.lock().unwrap_or_else(|p| p.into_inner());
+                if phase == Phase::Delivering || seen > 1 {
+                    stop_now(&log, &name, origin.signal);
                 }
+                log.warn(format_args!(
+                    "{name}: still reading until the piped command's output ends; send it again to stop now"
+                ));
             }
         });
-        Forwarder {
-            handle,
-            child: Arc::new(Mutex::new(ChildState::Reaped)),
-            thread: Some(thread),
-        }
+        Forwarder { phase }
     }
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum ChildState {
-    Running,
-    Reaped,
+fn stop_now(log: &Log, name: &str, signal: i32) -> ! {
+    log.warn(format_args!(
+        "{name}: stopping now; the output above is complete, nothing more is posted"
+    ));
+    std::process::exit(128 + signal)
 }
 
-/// The running signal thread.
+/// The signal thread. It lives until the process exits.
 pub struct Forwarder {
-    handle: Handle,
-    child: Arc<Mutex<ChildState>>,
-    thread: Option<JoinHandle<()>>,
+    phase: Arc<Mutex<Phase>>,
 }
 
 impl Forwarder {
-    /// The child has exited (but is not reaped yet, so its pid cannot have been reused): stop
-    /// forwarding. After this returns no signal is sent to the pid.
-    pub fn stop(mut self) {
-        *self.child.lock().unwrap_or_else(|p| p.into_inner()) = ChildState::Reaped;
-        self.handle.close();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+    /// The output has ended and the child has exited (not reaped yet, so its pid cannot have
+    /// been reused). After this returns, no signal is sent to the pid; a signal stops tfpost.
+    pub fn output_ended(self) {
+        *self.phase.lock().unwrap_or_else(|p| p.into_inner()) = Phase::Delivering;
     }
 }
 
