@@ -667,3 +667,56 @@ fn completions_and_man_page_come_from_the_cli_definition() {
     let man = String::from_utf8(man.stdout).unwrap();
     assert!(man.contains(".TH tfpost") && man.contains("plan"), "{man}");
 }
+
+/// Ctrl-C typed at a terminal reaches the whole foreground process group, the wrapped command
+/// included; tfpost must not forward it a second time (Terraform takes a second interrupt as
+/// "abort now, skip the graceful shutdown"). `script` gives tfpost a real terminal.
+#[test]
+fn ctrl_c_at_a_terminal_is_not_sent_twice() {
+    let inner = format!(
+        "{TFPOST} plan --dry-run -- sh -c 'trap \"echo got INT; exit 130\" INT; echo ready; \
+         i=0; while [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done; echo not interrupted'"
+    );
+    let mut child = Command::new("script")
+        .args(["-qfec", &inner, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("`script` (util-linux) runs tfpost on a terminal");
+    let mut terminal = child.stdin.take().unwrap();
+    let mut screen = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = screen.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !String::from_utf8_lossy(&seen).contains("ready") {
+        let left = deadline.saturating_duration_since(Instant::now());
+        seen.extend(
+            rx.recv_timeout(left)
+                .expect("the wrapped command never started"),
+        );
+    }
+    terminal.write_all(b"\x03").unwrap(); // Ctrl-C
+    let status = wait_with_timeout(&mut child, Duration::from_secs(20));
+    drop(terminal);
+    while let Ok(bytes) = rx.recv_timeout(Duration::from_secs(1)) {
+        seen.extend(bytes);
+    }
+    let screen = String::from_utf8_lossy(&seen);
+    assert_eq!(status.code(), Some(130), "{screen}");
+    assert!(screen.contains("got INT"), "{screen}");
+    assert!(
+        screen.contains("SIGINT from the terminal reached `sh` too"),
+        "{screen}"
+    );
+    assert!(!screen.contains("forwarding SIGINT"), "{screen}");
+    assert!(!screen.contains("not interrupted"), "{screen}");
+}
