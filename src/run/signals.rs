@@ -69,7 +69,10 @@ impl Signals {
                 if *phase == Phase::Delivering {
                     stop_now(&log, &name, origin.signal);
                 }
-                if shares_group && matches!(origin.cause, Cause::Kernel) {
+                // Only a signal some process sent (kill, a CI runner) is known not to have reached
+                // the child already; the kernel's (terminal keys) and any the system cannot
+                // attribute went to the whole foreground group.
+                if shares_group && !matches!(origin.cause, Cause::Sent(_)) {
                     log.info(format_args!(
                         "{name} from the terminal reached `{program}` too; waiting for it to exit"
                     ));
