@@ -5,6 +5,7 @@
 
 pub mod ci;
 pub mod cli;
+pub mod config;
 pub mod env;
 pub mod message;
 pub mod model;
