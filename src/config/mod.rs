@@ -808,3 +808,6 @@ pub struct FlagOverrides {
 pub fn json_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(Config)).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests;
