@@ -58,10 +58,10 @@ pub fn read(env: &Env) -> CiContext {
             ctx.is_pr = true;
         }
     }
-    if ctx.pr.is_some() && ctx.pr_url.is_none() {
-        if let (Some(server), Some(repo), Some(n)) = (&ctx.server_url, repository, ctx.pr) {
-            ctx.pr_url = Some(format!("{server}/{repo}/pull/{n}"));
-        }
+    if ctx.pr_url.is_none()
+        && let (Some(server), Some(repo), Some(n)) = (&ctx.server_url, repository, ctx.pr)
+    {
+        ctx.pr_url = Some(format!("{server}/{repo}/pull/{n}"));
     }
     ctx
 }
@@ -102,13 +102,12 @@ fn apply_event(ctx: &mut CiContext, event_name: &str, event: &Value) {
                 .and_then(Value::as_str)
                 .map(str::to_string);
         }
-    } else if event_name == "merge_group" {
-        if let Some(sha) = event
+    } else if event_name == "merge_group"
+        && let Some(sha) = event
             .pointer("/merge_group/head_sha")
             .and_then(Value::as_str)
-        {
-            ctx.sha = Some(sha.to_string());
-        }
+    {
+        ctx.sha = Some(sha.to_string());
     }
 }
 

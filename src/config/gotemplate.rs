@@ -152,7 +152,6 @@ impl Translator<'_> {
             let scope = Scope {
                 dot: dots.last().cloned().unwrap_or(Dot::Root),
                 vars: &vars,
-                raw_output: self.opts.raw_output,
             };
             let keyword = match toks.first() {
                 Some(Tok::Ident(k)) => k.as_str(),
@@ -613,8 +612,6 @@ impl Expr {
 struct Scope<'a> {
     dot: Dot,
     vars: &'a [Var],
-    #[allow(dead_code)]
-    raw_output: bool,
 }
 
 impl Scope<'_> {

@@ -25,7 +25,7 @@ pub use legacy::ConfigWarning;
 pub use mask::Masker;
 
 /// The effective configuration of a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 #[schemars(title = "tfpost configuration")]
 pub struct Config {
@@ -50,23 +50,6 @@ pub struct Config {
     pub mask: MaskConfig,
     /// User templates (minijinja) replacing the built-in ones.
     pub templates: TemplatesConfig,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            notify: None,
-            ci: CiConfig::default(),
-            title: None,
-            message: None,
-            vars: BTreeMap::new(),
-            ignore_notify_errors: false,
-            github: GithubConfig::default(),
-            slack: SlackConfig::default(),
-            mask: MaskConfig::default(),
-            templates: TemplatesConfig::default(),
-        }
-    }
 }
 
 /// A notification target.
@@ -100,7 +83,10 @@ pub struct CiConfig {
 
 /// A PR number as written in YAML: `42` or `"$PR_NUMBER"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged)]
+#[serde(
+    untagged,
+    expecting = "a pull request number, or a string such as \"$PR_NUMBER\" that expands to one"
+)]
 pub enum PrNumber {
     Number(u64),
     Text(String),
@@ -595,16 +581,15 @@ pub(crate) fn deserialize_located<T: serde::de::DeserializeOwned + Default>(
         if let Some(pos) = message.find(" at line ") {
             message.truncate(pos);
         }
-        let mut key = e.path().to_string();
-        if let Some(unknown) = message
-            .strip_prefix("unknown field `")
-            .and_then(|r| r.split('`').next())
+        // serde_path_to_error's path includes an unknown key itself.
+        let key = e.path().to_string();
+        // serde_yaml_ng puts the (parent) path in front of its message; the key is said
+        // separately.
+        if let Some((prefix, rest)) = message.split_once(": ")
+            && !prefix.contains(' ')
+            && key.starts_with(prefix)
         {
-            key = if key == "." {
-                unknown.to_string()
-            } else {
-                format!("{key}.{unknown}")
-            };
+            message = rest.to_string();
         }
         if key == "." && line.is_some() && message.contains("did not find expected") {
             return ConfigError::Syntax {

@@ -138,7 +138,14 @@ fn unknown_key_names_file_line_and_key() {
     let msg = err.to_string();
     assert!(msg.starts_with(&format!("{}:3:", path.display())), "{msg}");
     assert!(msg.contains("key `github.lables`"), "{msg}");
-    assert!(msg.contains("unknown field `lables`"), "{msg}");
+    assert!(
+        msg.contains(": unknown field `lables`, expected one of `api_url`"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("github: unknown"),
+        "the key is said once: {msg}"
+    );
 }
 
 #[test]
