@@ -320,18 +320,36 @@ impl Reader<'_> {
             );
         }
 
+        let label_opts = TranslateOptions {
+            raw_output: true,
+            ..opts.clone()
+        };
+        let mut translated_names = Vec::new();
+        for when in [
+            "when_add_or_update_only",
+            "when_destroy",
+            "when_no_changes",
+            "when_plan_error",
+        ] {
+            let key = format!("terraform.plan.{when}.label");
+            let name = plan_cfg_name(tf, when);
+            translated_names.push(name.and_then(|n| self.translate(&key, Some(&n), &label_opts)));
+        }
         let labels = &mut self.config.github.labels;
         let plan_cfg = get(tf, &["plan"]);
-        for (when, label) in [
+        for ((when, label), name) in [
             ("when_add_or_update_only", &mut labels.add_or_update),
             ("when_destroy", &mut labels.destroy),
             ("when_no_changes", &mut labels.no_changes),
             ("when_plan_error", &mut labels.error),
-        ] {
+        ]
+        .into_iter()
+        .zip(translated_names)
+        {
             let Some(w) = plan_cfg.and_then(|p| p.get(when)) else {
                 continue;
             };
-            apply_label(label, w);
+            apply_label(label, w, name);
         }
         if self.bool_at(root, &["terraform", "plan", "disable_label"])? == Some(true) {
             self.config.github.labels.enabled = false;
@@ -392,8 +410,14 @@ impl Reader<'_> {
     }
 }
 
-fn apply_label(label: &mut Label, when: &Value) {
-    if let Some(name) = when.get("label").and_then(string) {
+fn plan_cfg_name(tf: &Value, when: &str) -> Option<String> {
+    get(tf, &["plan", when, "label"]).and_then(string)
+}
+
+/// `name` is the label translated from tfcmt's Go template; `None` when it had none or could
+/// not be translated (then the default stays).
+fn apply_label(label: &mut Label, when: &Value, name: Option<String>) {
+    if let Some(name) = name {
         label.name = name;
         label.enabled = true;
     }

@@ -29,8 +29,10 @@ pub use mask::Masker;
 #[serde(deny_unknown_fields, default)]
 #[schemars(title = "tfpost configuration")]
 pub struct Config {
-    /// Where to post: `github`, `slack`, `stdout`. Unset: every target whose credentials are
-    /// present, or `stdout` outside CI.
+    /// Where to post: `github`, `slack`, `stdout` (one, or a list). Unset: every target whose
+    /// credentials are present, or `stdout` outside CI.
+    #[serde(deserialize_with = "one_or_many_opt")]
+    #[schemars(with = "Option<OneOrMany<NotifyTarget>>")]
     pub notify: Option<Vec<NotifyTarget>>,
     /// Overrides of the detected CI context, for platforms tfpost does not know or hides.
     pub ci: CiConfig,
@@ -158,12 +160,13 @@ pub struct LabelsConfig {
 
 impl Default for LabelsConfig {
     fn default() -> Self {
-        // tfcmt's names and colours, so switching keeps a repository's labels.
+        // tfcmt's names (prefixed with the `target` var when set) and colours, so switching
+        // keeps a repository's labels.
         LabelsConfig {
             enabled: true,
-            add_or_update: Label::new("add-or-update", "1d76db"),
-            destroy: Label::new("destroy", "d93f0b"),
-            no_changes: Label::new("no-changes", "0e8a16"),
+            add_or_update: Label::new(TARGET_PREFIX, "add-or-update", "1d76db"),
+            destroy: Label::new(TARGET_PREFIX, "destroy", "d93f0b"),
+            no_changes: Label::new(TARGET_PREFIX, "no-changes", "0e8a16"),
             error: Label {
                 name: String::new(),
                 color: "b60205".to_string(),
@@ -177,7 +180,8 @@ impl Default for LabelsConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Label {
-    /// Label name; `{target}` is replaced by the Terraform target (`envs/prod`).
+    /// Label name: a minijinja template over the values message templates see, so one
+    /// repository can hold several targets (`{{ vars.target }}/destroy`). Empty: no label.
     pub name: String,
     /// Colour as 6 hex digits, no `#`.
     pub color: String,
@@ -185,10 +189,12 @@ pub struct Label {
     pub enabled: bool,
 }
 
+const TARGET_PREFIX: &str = "{% if vars.target %}{{ vars.target }}/{% endif %}";
+
 impl Label {
-    fn new(name: &str, color: &str) -> Self {
+    fn new(prefix: &str, name: &str, color: &str) -> Self {
         Label {
-            name: name.to_string(),
+            name: format!("{prefix}{name}"),
             color: color.to_string(),
             enabled: true,
         }
@@ -197,7 +203,7 @@ impl Label {
 
 impl Default for Label {
     fn default() -> Self {
-        Label::new("", "ededed")
+        Label::new("", "", "ededed")
     }
 }
 
@@ -205,7 +211,9 @@ impl Default for Label {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct SlackConfig {
-    /// When to post; any matching condition posts.
+    /// When to post (one condition, or a list of which any posts).
+    #[serde(deserialize_with = "one_or_many")]
+    #[schemars(with = "OneOrMany<SlackWhen>")]
     pub when: Vec<SlackWhen>,
     /// Default channel (ID or name) for the Web API; `SLACK_CHANNEL` when unset.
     pub channel: Option<String>,
@@ -270,8 +278,43 @@ pub struct SlackMention {
     /// The user group ID (`S0123ABCD`).
     pub group: String,
     /// When to mention; default: destroy and error.
-    #[serde(default = "default_mention_when")]
+    #[serde(default = "default_mention_when", deserialize_with = "one_or_many")]
+    #[schemars(with = "OneOrMany<SlackWhen>")]
     pub when: Vec<SlackWhen>,
+}
+
+/// A value or a list of values (`when: destroy` or `when: [destroy, error]`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+fn one_or_many<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    // Deserialised through a YAML value so a bad item keeps its own message
+    // ("unknown variant `sometimes`, expected one of ...") instead of an untagged-enum one.
+    let value = serde_yaml_ng::Value::deserialize(d)?;
+    match value {
+        serde_yaml_ng::Value::Sequence(_) => {
+            Vec::<T>::deserialize(value).map_err(serde::de::Error::custom)
+        }
+        other => T::deserialize(other)
+            .map(|one| vec![one])
+            .map_err(serde::de::Error::custom),
+    }
+}
+
+fn one_or_many_opt<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    one_or_many(d).map(Some)
 }
 
 fn default_mention_when() -> Vec<SlackWhen> {
@@ -547,7 +590,8 @@ pub fn parse_tfpost(text: &str, path: &Path, env: &Env) -> Result<Config, Config
     if value.is_null() {
         return Ok(Config::default());
     }
-    expand_values(&mut value, env, &["templates"]);
+    // Label names are templates too.
+    expand_values(&mut value, env, &["templates", "name"]);
     let config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
         let key = e.path().to_string();
         ConfigError::Invalid {

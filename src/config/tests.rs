@@ -82,8 +82,18 @@ fn full_tfpost_config_with_expansion() {
     assert_eq!(c.github.overflow, Overflow::Split);
     assert!(!c.github.comment_on_no_changes);
     assert_eq!(c.github.labels.destroy.name, "danger");
-    // Unset labels keep their defaults.
-    assert_eq!(c.github.labels.no_changes.name, "no-changes");
+    // Unset labels keep their defaults: tfcmt's names, prefixed with the target when set.
+    let no_changes = &c.github.labels.no_changes.name;
+    let label = |target: &str| {
+        minijinja::Environment::new()
+            .render_str(
+                no_changes,
+                minijinja::context! { vars => minijinja::context! { target } },
+            )
+            .unwrap()
+    };
+    assert_eq!(label(""), "no-changes");
+    assert_eq!(label("envs/prod"), "envs/prod/no-changes");
     assert_eq!(c.slack.when, vec![SlackWhen::Destroy, SlackWhen::Error]);
     assert_eq!(
         c.slack.mention.as_ref().map(|m| m.when.clone()),
@@ -160,7 +170,7 @@ fn wrong_type_names_file_line_and_key() {
         .unwrap_err()
         .to_string();
     assert!(msg.contains(":2:"), "{msg}");
-    assert!(msg.contains("key `slack.when[1]`"), "{msg}");
+    assert!(msg.contains("key `slack.when`"), "{msg}");
     assert!(msg.contains("sometimes"), "{msg}");
 }
 
@@ -528,7 +538,7 @@ fn tfcmt_config_translates_and_renders() {
     assert!(c.github.patch);
     assert!(!c.github.comment_on_no_changes);
     assert_eq!(c.github.embedded_var_names, vec!["target".to_string()]);
-    assert_eq!(c.github.labels.destroy.name, "{{.Vars.target}}/destroy");
+    assert_eq!(c.github.labels.destroy.name, "{{ vars.target }}/destroy");
     assert_eq!(c.github.labels.destroy.color, "d93f0b");
 
     let mut env = minijinja::Environment::new();
@@ -658,4 +668,26 @@ fn legacy_wrong_types_are_errors_with_the_key() {
         .to_string();
     assert!(msg.contains(":2"), "{msg}");
     assert!(msg.contains("key `terraform.use_raw_output`"), "{msg}");
+}
+
+#[test]
+fn one_or_many_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        dir.path(),
+        "tfpost.yaml",
+        "notify: slack\nslack:\n  when: destroy\n  mention: {group: S1, when: error}\n",
+    );
+    let c = load(Some(&path), dir.path(), &Env::new()).unwrap().config;
+    assert_eq!(c.notify, Some(vec![NotifyTarget::Slack]));
+    assert_eq!(c.slack.when, vec![SlackWhen::Destroy]);
+    assert_eq!(c.slack.mention.unwrap().when, vec![SlackWhen::Error]);
+    let path = write(dir.path(), "tfpost.yaml", "slack:\n  when: sometimes\n");
+    let msg = load(Some(&path), dir.path(), &Env::new())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("key `slack.when`") && msg.contains("unknown variant `sometimes`"),
+        "{msg}"
+    );
 }
