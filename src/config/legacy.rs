@@ -53,7 +53,7 @@ pub fn parse(
     }
     // Both tools expand variables over the whole file; templates are left alone here because
     // `$` means something in Go templates (`$var`, `$.Vars`).
-    super::expand_values(&mut root, env, &["template", "templates"]);
+    super::expand_values(&mut root, env, &["template", "templates", "label"]);
     let mut reader = Reader {
         text,
         path,
@@ -98,21 +98,8 @@ impl Reader<'_> {
         });
     }
 
-    /// The line where the last segment of a dotted `key` is written (first occurrence after its
-    /// parents): enough to point a user at it.
     fn line_of_key(&self, key: &str) -> Option<usize> {
-        let mut from = 0usize;
-        let lines: Vec<&str> = self.text.lines().collect();
-        for segment in key.split('.') {
-            let found = lines.iter().enumerate().skip(from).find(|(_, l)| {
-                let t = l.trim_start();
-                t.starts_with(&format!("{segment}:"))
-                    || t.starts_with(&format!("\"{segment}\":"))
-                    || t.starts_with(&format!("- {segment}:"))
-            })?;
-            from = found.0;
-        }
-        Some(from + 1)
+        super::line_of_key(self.text, key)
     }
 
     fn bool_at(&self, root: &Value, path: &[&str]) -> Result<Option<bool>, ConfigError> {

@@ -596,14 +596,54 @@ pub fn parse_tfpost(text: &str, path: &Path, env: &Env) -> Result<Config, Config
         let key = e.path().to_string();
         ConfigError::Invalid {
             path: path.to_path_buf(),
-            line: None,
+            line: line_of_key(text, &key),
             column: None,
             key,
             message: format!("{} (after expanding environment variables)", e.inner()),
         }
     })?;
-    config.validate(path)?;
+    config.validate(path).map_err(|e| with_line(e, text))?;
     Ok(config)
+}
+
+/// Adds the line of the key to an error found after parsing (expanded values, validation).
+fn with_line(err: ConfigError, text: &str) -> ConfigError {
+    match err {
+        ConfigError::Invalid {
+            path,
+            line: None,
+            column,
+            key,
+            message,
+        } => ConfigError::Invalid {
+            path,
+            line: line_of_key(text, &key),
+            column,
+            key,
+            message,
+        },
+        other => other,
+    }
+}
+
+/// The 1-based line where the last segment of a dotted `key` (`github.labels.destroy.color`,
+/// `mask.patterns[0]`) is written, looking for each segment after its parent: enough to point
+/// a user at it without a YAML parser that keeps spans.
+pub(crate) fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = 0usize;
+    for segment in key.split('.') {
+        let segment = segment.split('[').next().unwrap_or(segment);
+        let found = lines.iter().enumerate().skip(from).find(|(_, l)| {
+            let t = l.trim_start().trim_start_matches("- ");
+            t.starts_with(&format!("{segment}:"))
+                || t.starts_with(&format!("\"{segment}\":"))
+                || t.contains(&format!("{{{segment}:"))
+                || t.contains(&format!(" {segment}:"))
+        })?;
+        from = found.0;
+    }
+    Some(from + 1)
 }
 
 /// Deserialises YAML text, reporting errors with line, column and the key path.

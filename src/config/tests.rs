@@ -177,19 +177,24 @@ fn wrong_type_names_file_line_and_key() {
 #[test]
 fn invalid_values_are_named() {
     let dir = tempfile::tempdir().unwrap();
-    for (text, key) in [
-        ("ci:\n  pr: $PR\n", "ci.pr"),
+    for (text, key, line) in [
+        ("title: x\nci:\n  pr: $PR\n", "ci.pr", 3),
         (
             "github:\n  labels:\n    destroy: {color: red}\n",
             "github.labels.destroy.color",
+            3,
         ),
-        ("mask:\n  patterns: ['(']\n", "mask.patterns[0]"),
+        ("mask:\n  patterns: ['(']\n", "mask.patterns[0]", 2),
     ] {
         let path = write(dir.path(), "tfpost.yaml", text);
         let msg = load(Some(&path), dir.path(), &env(&[("PR", "abc")]))
             .unwrap_err()
             .to_string();
         assert!(msg.contains(&format!("key `{key}`")), "{text}: {msg}");
+        assert!(
+            msg.contains(&format!("tfpost.yaml:{line}: ")),
+            "{text}: {msg}"
+        );
     }
 }
 
