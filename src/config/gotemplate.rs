@@ -293,7 +293,9 @@ impl Translator<'_> {
                         return Err(unsupported(format!("assignment `{}`", body.trim())));
                     } else {
                         let value = scope.pipeline(&toks).map_err(unsupported)?;
-                        if value.safe || self.opts.raw_output {
+                        if value.boolean {
+                            out.push_str(&format!("{{{{ {} | string | lower }}}}", value.src));
+                        } else if value.safe || self.opts.raw_output {
                             out.push_str(&format!("{{{{ {} }}}}", value.src));
                         } else {
                             out.push_str(&format!("{{{{ {} | html_escape }}}}", value.src));
@@ -595,8 +597,11 @@ fn tokenize(body: &str) -> Result<Vec<Tok>, String> {
 struct Expr {
     src: String,
     kind: Kind,
-    /// Already markup (wrapCode, avoidHTMLEscape): html/template would not escape it.
+    /// Already markup (wrapCode, avoidHTMLEscape), or a number or boolean: html/template
+    /// would not escape it.
     safe: bool,
+    /// A boolean: Go prints `true`, minijinja `True`.
+    boolean: bool,
 }
 
 impl Expr {
@@ -605,6 +610,7 @@ impl Expr {
             src,
             kind: Kind::Scalar,
             safe: false,
+            boolean: false,
         }
     }
 }
@@ -781,6 +787,7 @@ fn root_field(path: &[String]) -> Result<Expr, String> {
                     src: "vars".into(),
                     kind: Kind::Map,
                     safe: false,
+                    boolean: false,
                 }),
                 [key] => Ok(Expr::plain(subscript("vars", key))),
                 _ => Err(format!("`.Vars.{}`", rest.join("."))),
@@ -794,7 +801,8 @@ fn root_field(path: &[String]) -> Result<Expr, String> {
     Ok(Expr {
         src: src.into(),
         kind,
-        safe: false,
+        safe: matches!(first.as_str(), "HasDestroy" | "HasError" | "ExitCode"),
+        boolean: matches!(first.as_str(), "HasDestroy" | "HasError"),
     })
 }
 
@@ -805,6 +813,7 @@ fn item_field(name: &str, kind: Kind, path: &[String]) -> Result<Expr, String> {
             src: name.to_string(),
             kind,
             safe: false,
+            boolean: false,
         }),
         (Kind::Moved, [f]) if f == "Before" || f == "After" => {
             Ok(Expr::plain(format!("{name}.{}", f.to_ascii_lowercase())))
@@ -841,6 +850,7 @@ fn call(name: &str, args: Vec<Expr>) -> Result<Expr, String> {
                 src: format!("({} | code_block)", a[0]),
                 kind: Kind::Scalar,
                 safe: true,
+                boolean: false,
             });
         }
         "avoidHTMLEscape" => {
@@ -849,6 +859,7 @@ fn call(name: &str, args: Vec<Expr>) -> Result<Expr, String> {
                 src: format!("({} | safe)", a[0]),
                 kind: Kind::Scalar,
                 safe: true,
+                boolean: false,
             });
         }
         "eq" if n >= 2 => {
@@ -919,7 +930,20 @@ fn call(name: &str, args: Vec<Expr>) -> Result<Expr, String> {
         }
         _ => return Err(format!("function `{name}`")),
     };
-    Ok(Expr::plain(src))
+    // Comparisons, logic and counts give booleans and numbers: nothing to HTML-escape.
+    let safe = matches!(
+        name,
+        "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "and" | "or" | "not" | "len" | "empty"
+    );
+    Ok(Expr {
+        src,
+        kind: Kind::Scalar,
+        safe,
+        boolean: matches!(
+            name,
+            "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "not" | "empty"
+        ),
+    })
 }
 
 #[cfg(test)]
@@ -1017,6 +1041,17 @@ mod tests {
             "{rendered}"
         );
         assert!(rendered.ends_with("1 PROD d"), "{rendered}");
+    }
+
+    #[test]
+    fn numbers_and_booleans_are_not_escaped() {
+        let out = translate(
+            "{{ len .CreatedResources }} {{ .HasDestroy }} {{ eq .ExitCode 1 }}",
+            &TranslateOptions::default(),
+        )
+        .unwrap();
+        assert!(!out.contains("html_escape"), "{out}");
+        assert_eq!(render(&out, data()), "1 true false");
     }
 
     #[test]
