@@ -50,6 +50,47 @@ fn ci_under_circleci_variables() {
 }
 
 #[test]
+fn ci_under_github_actions_reads_the_pull_request_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        r#"{"action":"opened","number":5,"pull_request":{"number":5,
+        "html_url":"https://github.com/acme/infra/pull/5",
+        "head":{"ref":"fix","sha":"1111111111111111111111111111111111111111"},
+        "base":{"ref":"main"}}}"#,
+    )
+    .unwrap();
+    let ctx = json(
+        &tfpost(dir.path())
+            .arg("ci")
+            .envs([
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_EVENT_NAME", "pull_request"),
+                ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+                ("GITHUB_REPOSITORY", "acme/infra"),
+                ("GITHUB_SERVER_URL", "https://github.com"),
+                ("GITHUB_RUN_ID", "99"),
+                ("GITHUB_SHA", "2222222222222222222222222222222222222222"),
+                ("GITHUB_REF", "refs/pull/5/merge"),
+                ("GITHUB_HEAD_REF", "fix"),
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(ctx["platform"], "github_actions");
+    assert_eq!(ctx["pr"], 5);
+    assert_eq!(ctx["sha"], "1111111111111111111111111111111111111111");
+    assert_eq!(ctx["branch"], "fix");
+    assert_eq!(
+        ctx["build_url"],
+        "https://github.com/acme/infra/actions/runs/99"
+    );
+}
+
+#[test]
 fn ci_outside_ci_is_all_null_and_flags_override() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = json(
