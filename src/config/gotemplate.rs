@@ -1044,6 +1044,45 @@ mod tests {
     }
 
     #[test]
+    fn malformed_templates_are_errors_not_panics() {
+        for src in [
+            "{{",
+            "{{-",
+            "}}",
+            "{{ \"unterminated }}",
+            "{{ ( }}",
+            "{{ ) }}",
+            "{{ (.Title }}",
+            "{{ $ }}",
+            "{{ . }}",
+            "{{ $x := }}",
+            "{{ range }}",
+            "{{ if }}",
+            "{{ if .Result }}{{ else if }}{{ end }}",
+            "{{ 'c' }}",
+            "é{{.Title}}ü{{- -}}",
+            "{{-}}",
+            "{{ /* open",
+            "{{ .Vars.a.b }}",
+            "{{ $.Title }}",
+            "{{ $undefined }}",
+            "{{ range $a, $b, $c := .Vars }}{{ end }}",
+            "{{ template }}",
+            "{{ 1x }}",
+            "{{ .Title | }}",
+            "{{ | .Title }}",
+            "{{ else }}",
+            "{{ `raw }}",
+            "{{ \"\\q\" }}",
+        ] {
+            // Either a translation that compiles, or an error; never a panic.
+            let _ = translate(src, &raw());
+            let _ = translate(src, &TranslateOptions::default());
+        }
+        assert_eq!(translate("é{{.Title}}ü", &raw()).unwrap(), "é{{ title }}ü");
+    }
+
+    #[test]
     fn numbers_and_booleans_are_not_escaped() {
         let out = translate(
             "{{ len .CreatedResources }} {{ .HasDestroy }} {{ eq .ExitCode 1 }}",
