@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::run::settings::{CiOverrides, RunKind, RunSettings, Verbosity, parse_var};
-use crate::run::settings::{TargetList, parse_target_list};
+use crate::ci::{CiOverrides, Platform};
+use crate::run::settings::{
+    RunKind, RunSettings, TargetList, Verbosity, parse_target_list, parse_var,
+};
 
 /// Terraform plan/apply results as pull-request comments and Slack messages.
 #[derive(Debug, Parser)]
@@ -22,6 +24,18 @@ pub enum Command {
     Parse {
         /// File to read; `-` or nothing for stdin.
         file: Option<PathBuf>,
+    },
+    /// Print the detected CI context (platform, repository, PR, commit, build URL) as JSON.
+    Ci {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        ci: CiArgs,
+    },
+    /// Inspect tfpost's configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
     },
     /// Tee a plan's output to stdout, parse it, post it. Reads stdin, or runs COMMAND.
     #[command(
@@ -43,6 +57,79 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout.
     Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the JSON Schema of tfpost.yaml (for editor completion and validation).
+    Schema,
+    /// Print the effective configuration (file, environment), secrets masked.
+    Show {
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+/// Where the config file is; flatten into every command that reads it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConfigArgs {
+    /// Config file. Default: tfpost.yaml, tfpost.yml, .tfpost.yaml or .tfpost.yml in the
+    /// working directory, then its parents up to the repository root; failing that tfcmt.yaml,
+    /// then tfnotify.yaml, found the same way.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Overrides of the detected CI context; flatten into every command that uses it.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CiArgs {
+    /// Read this CI platform's variables (github_actions, circleci, gitlab_ci, codebuild,
+    /// cloud_build, jenkins, travis_ci, drone, teamcity, buildkite, azure_pipelines).
+    #[arg(long, value_name = "NAME")]
+    pub platform: Option<Platform>,
+    /// Repository owner.
+    #[arg(long, value_name = "OWNER")]
+    pub owner: Option<String>,
+    /// Repository name, or OWNER/NAME.
+    #[arg(long, value_name = "NAME")]
+    pub repo: Option<String>,
+    /// Pull request number.
+    #[arg(long, value_name = "NUMBER", value_parser = parse_pr)]
+    pub pr: Option<u64>,
+    /// Commit SHA.
+    #[arg(long, value_name = "SHA")]
+    pub sha: Option<String>,
+    /// Branch.
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// Link to the build log.
+    #[arg(long, value_name = "URL")]
+    pub build_url: Option<String>,
+}
+
+impl CiArgs {
+    /// The flags as overrides (they win over the config's `ci:`).
+    pub fn overrides(&self) -> CiOverrides {
+        CiOverrides {
+            platform: self.platform,
+            owner: self.owner.clone(),
+            repo: self.repo.clone(),
+            pr: self.pr,
+            sha: self.sha.clone(),
+            branch: self.branch.clone(),
+            build_url: self.build_url.clone(),
+        }
+    }
+}
+
+fn parse_pr(value: &str) -> Result<u64, String> {
+    value
+        .trim()
+        .trim_start_matches('#')
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{value}` is not a pull request number"))
 }
 
 /// The options `plan`, `apply` and `fmt` share. Each can also be set in the config file; a flag
@@ -68,9 +155,8 @@ pub struct RunArgs {
     /// A template file replacing the built-in one.
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
-    /// Config file [default: tfpost.yaml or .tfpost.yaml, here or up to the repository root].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// A failed post never changes the exit code (it is still reported on stderr).
     #[arg(long)]
     pub ignore_notify_errors: bool,
@@ -80,21 +166,8 @@ pub struct RunArgs {
     /// Only errors on stderr.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Repository owner, overriding CI detection.
-    #[arg(long, value_name = "OWNER")]
-    pub owner: Option<String>,
-    /// Repository name, overriding CI detection.
-    #[arg(long, value_name = "REPO")]
-    pub repo: Option<String>,
-    /// Pull request number, overriding CI detection.
-    #[arg(long, value_name = "NUMBER")]
-    pub pr: Option<u64>,
-    /// Commit SHA, overriding CI detection.
-    #[arg(long, value_name = "SHA")]
-    pub sha: Option<String>,
-    /// CI build URL (linked from the message), overriding CI detection.
-    #[arg(long, value_name = "URL")]
-    pub build_url: Option<String>,
+    #[command(flatten)]
+    pub ci: CiArgs,
     /// The command to run and tee (wrap mode); without it, stdin is read (pipe mode).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
@@ -111,7 +184,7 @@ impl RunArgs {
             message: self.message.clone(),
             vars: self.vars.iter().cloned().collect(),
             template: self.template.clone(),
-            config: self.config.clone(),
+            config: self.config.config.clone(),
             ignore_notify_errors: self.ignore_notify_errors,
             verbosity: if self.quiet {
                 Verbosity::Quiet
@@ -120,13 +193,7 @@ impl RunArgs {
             } else {
                 Verbosity::Normal
             },
-            overrides: CiOverrides {
-                owner: self.owner.clone(),
-                repo: self.repo.clone(),
-                pr: self.pr,
-                sha: self.sha.clone(),
-                build_url: self.build_url.clone(),
-            },
+            overrides: self.ci.overrides(),
         }
     }
 }

@@ -36,9 +36,9 @@ impl Log {
     /// A log on the process's stderr. Colour only when stderr is a terminal and `NO_COLOR` is
     /// unset or empty (<https://no-color.org>); CI logs that render ANSI still get plain text,
     /// which greps better.
-    pub fn stderr(verbosity: Verbosity, env: &std::collections::BTreeMap<String, String>) -> Log {
+    pub fn stderr(verbosity: Verbosity, env: &crate::env::Env) -> Log {
         use std::io::IsTerminal;
-        let no_color = env.get("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let no_color = env.get("NO_COLOR").is_some();
         let colour = !no_color && std::io::stderr().is_terminal();
         Log::to_writer(verbosity, colour, Box::new(std::io::stderr()))
     }

@@ -22,7 +22,6 @@ mod signals;
 pub mod spool;
 pub mod tee;
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{ErrorKind, IsTerminal};
 use std::path::PathBuf;
@@ -32,8 +31,9 @@ use std::sync::Arc;
 pub use analyze::{Parsed, RawOutput};
 pub use delivery::{Delivery, DeliveryError, LocalDelivery, TargetFailure};
 pub use log::Log;
-pub use settings::{CiOverrides, RunKind, RunSettings, Target, Verbosity};
+pub use settings::{RunKind, RunSettings, Target, Verbosity};
 
+use crate::env::Env;
 use spool::{Spool, Stream};
 
 /// Backlog kept in memory between the tee and the parser before it spills to disk (see
@@ -93,7 +93,7 @@ pub struct RunOutput<'a> {
 #[derive(Debug, Clone)]
 pub struct Environment {
     /// The process environment (`NO_COLOR`, `TMPDIR`, ...).
-    pub vars: BTreeMap<String, String>,
+    pub vars: Env,
     /// Whether stdin is a terminal: then the wrapped command stays in tfpost's process group so
     /// it can prompt (`terraform apply` asks for approval), and the terminal's Ctrl-C reaches it
     /// directly. Otherwise (CI) it gets a process group of its own and tfpost forwards signals.
@@ -102,7 +102,7 @@ pub struct Environment {
 
 impl Environment {
     /// The environment of this process.
-    pub fn of_process(vars: BTreeMap<String, String>) -> Environment {
+    pub fn of_process(vars: Env) -> Environment {
         Environment {
             vars,
             stdin_is_terminal: std::io::stdin().is_terminal(),
@@ -110,10 +110,7 @@ impl Environment {
     }
 
     fn spill_dir(&self) -> Option<PathBuf> {
-        self.vars
-            .get("TMPDIR")
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
+        self.vars.get("TMPDIR").map(PathBuf::from)
     }
 }
 

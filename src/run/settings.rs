@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+use crate::ci::CiOverrides;
+
 /// Which command the run is for. `Plan` and `Apply` parse Terraform's plan/apply text; `Fmt`
 /// parses `terraform fmt -check -diff` output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -104,18 +106,6 @@ pub enum Verbosity {
     Verbose,
 }
 
-/// Facts about where the run happens that the user overrides by flag or config, for CI
-/// platforms tfpost does not detect (`--owner`, `--repo`, `--pr`, `--sha`, `--build-url`).
-/// `None` means "use what CI detection found".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct CiOverrides {
-    pub owner: Option<String>,
-    pub repo: Option<String>,
-    pub pr: Option<u64>,
-    pub sha: Option<String>,
-    pub build_url: Option<String>,
-}
-
 /// Everything a `plan` / `apply` / `fmt` run needs besides its input. Built from the command
 /// line by [`crate::cli::RunArgs::settings`]; config values fill the fields the flags left
 /// unset (flags win).
@@ -138,6 +128,8 @@ pub struct RunSettings {
     /// `--ignore-notify-errors`: a failed post never changes the exit code.
     pub ignore_notify_errors: bool,
     pub verbosity: Verbosity,
+    /// `--owner`, `--repo`, `--pr`, `--sha`, `--branch`, `--build-url`, `--platform`: what CI
+    /// detection must take as given.
     pub overrides: CiOverrides,
 }
 
