@@ -141,6 +141,12 @@ pub fn run(
 
     let (status, stdout) = match input {
         Input::Stdin => {
+            if env.stdin_is_terminal {
+                log.warn(
+                    "reading Terraform's output from the terminal; pipe it in \
+                     (`terraform plan 2>&1 | tfpost plan`) or give the command after `--`",
+                );
+            }
             let watcher = signals.map(|s| s.watch_pipe(log.clone()));
             let stats = tee::tee(
                 std::io::stdin().lock(),
