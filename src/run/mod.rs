@@ -136,7 +136,10 @@ pub fn run(
     let parser_thread = {
         let spool = spool.clone();
         let kind = settings.kind;
-        std::thread::spawn(move || analyze::analyze(&spool, kind))
+        std::thread::spawn(move || {
+            let _guard = spool::ConsumerGuard(&spool);
+            analyze::analyze(&spool, kind)
+        })
     };
 
     let (status, stdout) = match input {

@@ -52,6 +52,9 @@ struct State {
     /// Once creating a spill file failed, producers wait instead (see module doc).
     spill_failed: bool,
     producers: usize,
+    /// The parser thread is gone (it panicked): chunks are dropped, so the tee never waits for
+    /// a consumer that will not come.
+    consumer_gone: bool,
     /// Buffers the parser is done with, handed back to the tee: reusing them saves an
     /// allocation, a copy and fresh-page faults per read.
     free: Vec<Vec<u8>>,
@@ -99,6 +102,9 @@ impl Spool {
         let mut warning = None;
         let mut state = self.lock();
         loop {
+            if state.consumer_gone {
+                return warning;
+            }
             if state.spill.is_none()
                 && state.memory_bytes + chunk.bytes.len() <= self.memory_limit.max(1)
                 || state.memory.is_empty() && state.spill.is_none() && state.spill_failed
@@ -123,6 +129,8 @@ impl Spool {
                             "cannot create a temporary file to queue output for the parser ({err}); \
                              the output is now passed on only as fast as it is parsed"
                         ));
+                        // An empty queue takes the chunk now; a full one is waited on below.
+                        continue;
                     }
                 }
             }
@@ -134,6 +142,7 @@ impl Spool {
                         return warning;
                     }
                     Err(err) => {
+                        let drained = spill.read == spill.written;
                         // Disk full mid-run: stop spilling once the parser has drained the
                         // file (order must hold), and wait until then.
                         state.spill_failed = true;
@@ -141,6 +150,11 @@ impl Spool {
                             "cannot write the parser's queue to disk ({err}); the output is now \
                              passed on only as fast as it is parsed"
                         ));
+                        if drained {
+                            // Nothing on disk for the parser to drain: back to memory now.
+                            state.spill = None;
+                            continue;
+                        }
                     }
                 }
             }
@@ -170,6 +184,16 @@ impl Spool {
             buf.clear();
             state.free.push(buf);
         }
+    }
+
+    /// The consumer stopped for good (see [`ConsumerGuard`]).
+    pub fn close_consumer(&self) {
+        let mut state = self.lock();
+        state.consumer_gone = true;
+        state.memory.clear();
+        state.memory_bytes = 0;
+        state.spill = None;
+        self.ready.notify_all();
     }
 
     /// One producer is done (EOF on its stream).
@@ -214,6 +238,15 @@ impl Spool {
     /// Bytes that went through the disk, for diagnostics.
     pub fn spilled_bytes(&self) -> u64 {
         self.lock().spilled_total
+    }
+}
+
+/// Calls [`Spool::close_consumer`] when the consumer's thread ends, by return or by panic.
+pub struct ConsumerGuard<'a>(pub &'a Spool);
+
+impl Drop for ConsumerGuard<'_> {
+    fn drop(&mut self) {
+        self.0.close_consumer();
     }
 }
 
@@ -308,6 +341,44 @@ mod tests {
             total += c.bytes.len();
         }
         assert_eq!(total, 1000);
+    }
+
+    #[test]
+    fn a_dead_consumer_never_blocks_the_producer() {
+        let spool = std::sync::Arc::new(Spool::new(4, Some(PathBuf::from("/nonexistent/dir")), 1));
+        let consumer = {
+            let spool = spool.clone();
+            std::thread::spawn(move || {
+                let _guard = ConsumerGuard(&spool);
+                let _ = spool.pop();
+                panic!("parser bug");
+            })
+        };
+        for _ in 0..100 {
+            spool.push(chunk(Stream::Stdout, "abcdef"));
+        }
+        spool.close_producer();
+        assert!(consumer.join().is_err());
+    }
+
+    #[test]
+    fn without_a_spill_file_chunks_over_the_limit_still_pass() {
+        let spool = std::sync::Arc::new(Spool::new(4, Some(PathBuf::from("/nonexistent/dir")), 1));
+        let consumer = {
+            let spool = spool.clone();
+            std::thread::spawn(move || {
+                let mut total = 0;
+                while let Some(c) = spool.pop().unwrap() {
+                    total += c.bytes.len();
+                }
+                total
+            })
+        };
+        for _ in 0..50 {
+            spool.push(chunk(Stream::Stdout, "0123456789"));
+        }
+        spool.close_producer();
+        assert_eq!(consumer.join().unwrap(), 500);
     }
 
     #[test]
