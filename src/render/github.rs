@@ -84,6 +84,7 @@ pub fn parse_failure(raw: &[u8], error: &str, ctx: &RenderContext) -> GithubMess
             cut: cut.as_deref(),
         }
         .render()
+        .map(with_final_newline)
         .unwrap_or_else(|e| format!("### {heading}\n\ntfpost could not render this comment: {e}\n"))
     };
     let full = render(&code_block(&text, ""), None);
@@ -323,12 +324,13 @@ impl<'r> Pieces<'r> {
         };
         // Rendering only fails when writing to a String fails, which it does not; still, a
         // comment must be posted.
-        rendered.unwrap_or_else(|e| {
+        let body = rendered.unwrap_or_else(|e| {
             format!(
                 "### {}\n\n{}\n\ntfpost could not render this comment: {e}\n",
                 self.heading, self.summary
             )
-        })
+        });
+        with_final_newline(body)
     }
 
     /// The comment within the limit, plus the split parts when something had to be cut.
@@ -508,6 +510,14 @@ struct Cut {
     outputs: bool,
 }
 
+/// askama drops a template's final newline; a comment ends with one.
+fn with_final_newline(mut body: String) -> String {
+    if !body.ends_with('\n') {
+        body.push('\n');
+    }
+    body
+}
+
 /// Pack `head` and `segments` into bodies within the limit, each saying "part i of n".
 fn pack_parts(head: &str, segments: Vec<String>, heading: &str) -> Vec<String> {
     // Room for the "part i of n" line and the continued heading.
@@ -637,16 +647,28 @@ fn action_verb(action: Action, kind: Kind) -> &'static str {
     }
 }
 
-fn action_title(action: Action) -> &'static str {
-    match action {
-        Action::Delete => "Destroy",
-        Action::Replace => "Replace",
-        Action::Create => "Create",
-        Action::Update => "Update in place",
-        Action::Import => "Import",
-        Action::Move => "Move",
-        Action::Forget => "Forget (removed from state, not destroyed)",
-        Action::Read => "Read data source",
+/// The action as a word in a resource's line: imperative for a plan, past for an apply.
+fn action_word(action: Action, kind: Kind) -> &'static str {
+    let verb = action_verb(action, kind);
+    verb.strip_prefix("to ").unwrap_or(verb)
+}
+
+fn action_title(action: Action, kind: Kind) -> &'static str {
+    match (kind, action) {
+        (_, Action::Delete) => "Destroy",
+        (_, Action::Replace) => "Replace",
+        (Kind::Plan, Action::Create) => "Create",
+        (Kind::Plan, Action::Update) => "Update in place",
+        (Kind::Plan, Action::Import) => "Import",
+        (Kind::Plan, Action::Move) => "Move",
+        (Kind::Plan, Action::Forget) => "Forget: removed from state, not destroyed",
+        (Kind::Plan, Action::Read) => "Read data sources",
+        (Kind::Apply, Action::Create) => "Created",
+        (Kind::Apply, Action::Update) => "Updated in place",
+        (Kind::Apply, Action::Import) => "Imported",
+        (Kind::Apply, Action::Move) => "Moved",
+        (Kind::Apply, Action::Forget) => "Forgotten: removed from state, not destroyed",
+        (Kind::Apply, Action::Read) => "Data sources read",
     }
 }
 
@@ -926,10 +948,20 @@ fn destroy_block(report: &Report, kind: Kind) -> (Option<String>, Vec<String>, u
     }
     let mut what = Vec::new();
     if destroyed > 0 {
-        what.push(format!("destroys **{}**", group_digits(destroyed as u64)));
+        let verb = if kind == Kind::Plan {
+            "destroys"
+        } else {
+            "destroyed"
+        };
+        what.push(format!("{verb} **{}**", group_digits(destroyed as u64)));
     }
     if replaced > 0 {
-        what.push(format!("replaces **{}**", group_digits(replaced as u64)));
+        let verb = if kind == Kind::Plan {
+            "replaces"
+        } else {
+            "replaced"
+        };
+        what.push(format!("{verb} **{}**", group_digits(replaced as u64)));
     }
     let noun = if destroyed + replaced == 1 {
         "resource"
@@ -939,7 +971,7 @@ fn destroy_block(report: &Report, kind: Kind) -> (Option<String>, Vec<String>, u
     let headline = match (kind, report.result) {
         (Kind::Plan, _) => format!("This plan {} {noun}:", what.join(" and ")),
         (Kind::Apply, Outcome::Error) => format!(
-            "This apply was to make these changes when it failed ({} {noun}); the log says which happened:",
+            "This apply failed; it was to make these changes ({} {noun}), the log says which happened:",
             what.join(" and ")
         ),
         (Kind::Apply, _) => format!("This apply {} {noun}:", what.join(" and ")),
@@ -987,11 +1019,10 @@ fn lists(report: &Report, kind: Kind) -> Vec<List> {
             let items: Vec<String> = report.resources_with(action).map(list_item).collect();
             (!items.is_empty()).then(|| List {
                 title: format!(
-                    "{} {} ({} {})",
+                    "{} {} ({})",
                     action_square(action),
-                    action_title(action),
+                    action_title(action, kind),
                     group_digits(items.len() as u64),
-                    action_verb(action, kind)
                 ),
                 items,
             })
@@ -1037,7 +1068,7 @@ fn diff_blocks(report: &Report, kind: Kind, max: usize) -> Vec<(String, bool)> {
             let mut summary = format!(
                 "{} {} {}",
                 action_square(r.action),
-                action_verb(r.action, kind),
+                action_word(r.action, kind),
                 html_code(&r.address)
             );
             if let Some(reason) = &r.reason {

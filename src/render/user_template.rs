@@ -394,7 +394,7 @@ mod tests {
         assert_eq!(
             out,
             "T|Plan: 1 to add, 0 to change, 1 to destroy.|https://ci.example/1|null_resource.a|null_resource.gone|\
-             null_resource.old>null_resource.new|true|false|plan"
+             null_resource.old>null_resource.new|True|False|plan"
         );
     }
 
