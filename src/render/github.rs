@@ -247,6 +247,20 @@ impl<'r> Pieces<'r> {
         }
     }
 
+    /// The length of the optional pieces together: a lower bound of the full comment's.
+    fn optional_len(&self) -> usize {
+        let lists: usize = self
+            .lists
+            .iter()
+            .flat_map(|l| &l.items)
+            .map(|i| github_len(i))
+            .sum();
+        let diffs: usize = self.diffs.iter().map(|(d, _)| github_len(d)).sum();
+        let drift: usize = self.drift.iter().map(|d| github_len(d)).sum();
+        let warnings: usize = self.warnings.iter().map(|w| github_len(w)).sum();
+        lists + diffs + drift + warnings + self.outputs.as_deref().map_or(0, github_len)
+    }
+
     fn all(&self) -> Selection {
         Selection {
             warnings: self.warnings.len(),
@@ -335,12 +349,16 @@ impl<'r> Pieces<'r> {
 
     /// The comment within the limit, plus the split parts when something had to be cut.
     fn message(&self) -> GithubMessage {
-        let full = self.render(&self.shown(&self.all(), None, false));
-        if github_len(&full) <= GITHUB_COMMENT_MAX_CHARS {
-            return GithubMessage {
-                body: full,
-                parts: Vec::new(),
-            };
+        // Rendering everything is only worth it when it can fit: a big plan's full rendering is
+        // megabytes.
+        if self.optional_len() <= GITHUB_COMMENT_MAX_CHARS {
+            let full = self.render(&self.shown(&self.all(), None, false));
+            if github_len(&full) <= GITHUB_COMMENT_MAX_CHARS {
+                return GithubMessage {
+                    body: full,
+                    parts: Vec::new(),
+                };
+            }
         }
         let (sel, cut) = self.select_within_budget();
         let notice = self.cut_notice(&sel, &cut);
@@ -495,7 +513,17 @@ impl<'r> Pieces<'r> {
             segments.push(d.clone());
         }
         // Parts hold the whole plan: diffs are cut only to what one part can carry.
-        let diffs = diff_blocks(self.report, self.kind, part_room);
+        let any_cut = self
+            .report
+            .resources
+            .iter()
+            .filter_map(|r| r.diff.as_deref())
+            .any(|d| d.len() * 3 > MAX_DIFF_CHARS);
+        let diffs = if any_cut {
+            diff_blocks(self.report, self.kind, part_room)
+        } else {
+            self.diffs.clone()
+        };
         segments.extend(diffs.into_iter().map(|(d, _)| d));
         pack_parts(&head, segments, &self.heading)
     }

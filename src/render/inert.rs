@@ -98,11 +98,14 @@ pub fn inline_code(text: &str) -> String {
     format!("{ticks}{pad}{text}{pad}{ticks}")
 }
 
-/// `text` escaped for HTML text and attribute values.
+/// `text` escaped for HTML text and attribute values. Line breaks become character references:
+/// a blank line would end the HTML block and let the rest be read as Markdown.
 pub fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -114,6 +117,31 @@ pub fn html_escape(text: &str) -> String {
     out
 }
 
+/// `text` as HTML text outside `<code>` (a `<summary>` a user template writes): escaped as by
+/// [`html_escape`], with `@name` and `#123` broken by an invisible word joiner so GitHub does
+/// not link them.
+pub fn html_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut buf = [0u8; 4];
+    let mut prev = ['\0'; 2];
+    for c in text.chars() {
+        if starts_gh_reference(prev, c) {
+            out.push(WORD_JOINER);
+        }
+        out.push_str(&html_escape(c.encode_utf8(&mut buf)));
+        if matches!(c, '@' | '#') {
+            out.push(WORD_JOINER);
+        }
+        prev = [prev[1], c];
+    }
+    out
+}
+
+/// True when `c` is the `-` of `GH-123`, which GitHub links like `#123`.
+fn starts_gh_reference(prev: [char; 2], c: char) -> bool {
+    c == '-' && prev[0].eq_ignore_ascii_case(&'g') && prev[1].eq_ignore_ascii_case(&'h')
+}
+
 /// `text` as `<code>` in an HTML context such as a `<summary>` line: escaped, on one line, with
 /// mentions and references inert because GitHub does not link inside `<code>`.
 pub fn html_code(text: &str) -> String {
@@ -122,11 +150,16 @@ pub fn html_code(text: &str) -> String {
 
 /// `text` as plain Markdown text: every ASCII punctuation character backslash-escaped (so no
 /// emphasis, link, HTML, autolink or list syntax survives), line breaks kept as spaces, and
-/// `@name` / `#123` broken with an invisible word joiner.
+/// `@name` / `#123` / `GH-123` broken with an invisible word joiner.
 pub fn md_escape(text: &str) -> String {
     let text = one_line(text);
     let mut out = String::with_capacity(text.len() + text.len() / 4);
+    let mut prev = ['\0'; 2];
     for c in text.chars() {
+        if starts_gh_reference(prev, c) {
+            out.push(WORD_JOINER);
+        }
+        prev = [prev[1], c];
         match c {
             // `<` and `&` as entities: a backslash before them is not always honoured inside
             // raw-HTML detection, an entity always is.
@@ -276,6 +309,14 @@ mod tests {
         assert_eq!(
             html_code("</summary><b>\"x\""),
             "<code>&lt;/summary&gt;&lt;b&gt;&quot;x&quot;</code>"
+        );
+    }
+
+    #[test]
+    fn html_text_escapes_and_breaks_mentions() {
+        assert_eq!(
+            html_text("<@u> #1 '"),
+            "&lt;@\u{2060}u&gt; #\u{2060}1 &#39;"
         );
     }
 

@@ -13,7 +13,7 @@
 //!
 //! Filters keep plan text inert: `code_block(lang="")` (a fence no text can close, like tfcmt's
 //! `wrapCode`), `diff_block` (Terraform's diff as a coloured `diff` block), `inline_code`,
-//! `md_escape`, `html_escape`, and `details(summary, open=false)` that wraps Markdown in a
+//! `md_escape`, `html_escape` (also keeps `@name`/`#1` from linking), and `details(summary, open=false)` that wraps Markdown in a
 //! collapsible block with an escaped summary.
 //!
 //! A template that fails (syntax, unknown filter, output over GitHub's limit) is an error naming
@@ -211,14 +211,14 @@ fn environment() -> Environment<'static> {
     });
     env.add_filter("inline_code", |text: String| inert::inline_code(&text));
     env.add_filter("md_escape", |text: String| inert::md_escape(&text));
-    env.add_filter("html_escape", |text: String| inert::html_escape(&text));
+    env.add_filter("html_escape", |text: String| inert::html_text(&text));
     env.add_filter(
         "details",
         |body: String, summary: String, open: Option<bool>| {
             format!(
                 "<details{}><summary>{}</summary>\n\n{}\n\n</details>\n",
                 if open.unwrap_or(false) { " open" } else { "" },
-                inert::html_escape(&summary.replace(['\n', '\r'], " ")),
+                inert::html_text(&summary.replace(['\n', '\r'], " ")),
                 body.trim_end()
             )
         },
