@@ -16,7 +16,7 @@ use askama::Template;
 
 use super::RenderContext;
 use super::inert::{
-    code_block, cut_lines, github_len, html_code, inline_code, link, terraform_diff,
+    code_block, cut_lines, github_len, html_code, inline_code, link, terraform_diff_or,
 };
 use crate::message::{GITHUB_COMMENT_MAX_CHARS, GithubMessage};
 use crate::model::{Action, Diagnostic, Kind, Outcome, Report, ResourceChange, Summary, Tool};
@@ -146,6 +146,9 @@ struct ApplyTemplate<'a> {
 struct Pieces<'r> {
     report: &'r Report,
     kind: Kind,
+    /// The tense of the counts and lists: an apply that failed is described by its plan, since
+    /// the log, not the text's structure, says which changes were made.
+    wording: Kind,
     heading: String,
     summary: String,
     bar: String,
@@ -219,15 +222,21 @@ impl<'r> Pieces<'r> {
     fn new(report: &'r Report, ctx: &RenderContext, kind: Kind) -> Pieces<'r> {
         let counts = counts(report);
         let build_hint = build_hint(ctx);
+        let wording = if kind == Kind::Apply && report.result == Outcome::Error {
+            Kind::Plan
+        } else {
+            kind
+        };
         let (errors, errors_more) = error_blocks(&report.errors);
         let (destroy_headline, destroy_items, destroy_more) = destroy_block(report, kind);
         Pieces {
             report,
             kind,
+            wording,
             heading: heading(report, ctx, kind),
-            summary: summary_line(report, &counts, kind),
+            summary: summary_line(report, &counts, kind, wording),
             bar: color_bar(&counts),
-            terraform_line: report.summary.map(|s| terraform_line(s, kind)),
+            terraform_line: report.summary.map(|s| terraform_line(s, wording)),
             message: ctx
                 .message
                 .as_deref()
@@ -239,11 +248,11 @@ impl<'r> Pieces<'r> {
             destroy_headline,
             destroy_items,
             destroy_more,
-            lists: lists(report, kind),
+            lists: lists(report, wording),
             outputs: outputs_block(report),
             drift: report.drift.iter().map(drift_block).collect(),
             warnings: report.warnings.iter().map(|w| warning_block(w)).collect(),
-            diffs: diff_blocks(report, kind, MAX_DIFF_CHARS),
+            diffs: diff_blocks(report, wording, MAX_DIFF_CHARS),
         }
     }
 
@@ -520,7 +529,7 @@ impl<'r> Pieces<'r> {
             .filter_map(|r| r.diff.as_deref())
             .any(|d| d.len() * 3 > MAX_DIFF_CHARS);
         let diffs = if any_cut {
-            diff_blocks(self.report, self.kind, part_room)
+            diff_blocks(self.report, self.wording, part_room)
         } else {
             self.diffs.clone()
         };
@@ -743,7 +752,7 @@ fn heading(report: &Report, ctx: &RenderContext, kind: Kind) -> String {
     out
 }
 
-fn summary_line(report: &Report, counts: &[(Action, u64)], kind: Kind) -> String {
+fn summary_line(report: &Report, counts: &[(Action, u64)], kind: Kind, wording: Kind) -> String {
     let parts: Vec<String> = counts
         .iter()
         .filter(|(_, n)| *n > 0)
@@ -752,13 +761,14 @@ fn summary_line(report: &Report, counts: &[(Action, u64)], kind: Kind) -> String
                 "{} **{}** {}",
                 action_square(*a),
                 group_digits(*n),
-                action_verb(*a, kind)
+                action_verb(*a, wording)
             )
         })
         .collect();
-    let lead = match kind {
-        Kind::Plan => "**Plan:**",
-        Kind::Apply => "**Apply:**",
+    let lead = match (kind, wording) {
+        (Kind::Plan, _) => "**Plan:**",
+        (Kind::Apply, Kind::Apply) => "**Apply:**",
+        (Kind::Apply, Kind::Plan) => "**Planned for this apply:**",
     };
     if !parts.is_empty() {
         let mut line = format!("{lead} {}", parts.join(" · "));
@@ -950,7 +960,11 @@ fn reason_suffix(r: &ResourceChange) -> String {
     if let Some(from) = &r.from_address {
         let _ = write!(out, " (moved from {})", inline_code(from));
     }
-    if r.imported {
+    if r.action == Action::Import {
+        if let Some(id) = &r.import_id {
+            let _ = write!(out, " (id {})", inline_code(id));
+        }
+    } else if r.imported {
         match &r.import_id {
             Some(id) => {
                 let _ = write!(out, " (imported, id {})", inline_code(id));
@@ -974,52 +988,47 @@ fn destroy_block(report: &Report, kind: Kind) -> (Option<String>, Vec<String>, u
     if destroyed + replaced == 0 {
         return (None, Vec::new(), 0);
     }
+    let failed_apply = kind == Kind::Apply && report.result == Outcome::Error;
+    let (destroy, replace) = match (kind, failed_apply) {
+        (Kind::Plan, _) => ("destroys", "replaces"),
+        (Kind::Apply, true) => ("destroy", "replace"),
+        (Kind::Apply, false) => ("destroyed", "replaced"),
+    };
     let mut what = Vec::new();
     if destroyed > 0 {
-        let verb = if kind == Kind::Plan {
-            "destroys"
-        } else {
-            "destroyed"
-        };
-        what.push(format!("{verb} **{}**", group_digits(destroyed as u64)));
+        what.push(format!("{destroy} **{}**", group_digits(destroyed as u64)));
     }
     if replaced > 0 {
-        let verb = if kind == Kind::Plan {
-            "replaces"
-        } else {
-            "replaced"
-        };
-        what.push(format!("{verb} **{}**", group_digits(replaced as u64)));
+        what.push(format!("{replace} **{}**", group_digits(replaced as u64)));
     }
     let noun = if destroyed + replaced == 1 {
         "resource"
     } else {
         "resources"
     };
-    let headline = match (kind, report.result) {
-        (Kind::Plan, _) => format!("This plan {} {noun}:", what.join(" and ")),
-        (Kind::Apply, Outcome::Error) => format!(
-            "This apply failed; it was to make these changes ({} {noun}), the log says which happened:",
-            what.join(" and ")
-        ),
-        (Kind::Apply, _) => format!("This apply {} {noun}:", what.join(" and ")),
+    let what = what.join(" and ");
+    let headline = match (kind, failed_apply) {
+        (Kind::Plan, _) => format!("This plan {what} {noun}:"),
+        (Kind::Apply, true) => {
+            format!(
+                "This apply failed. It was to {what} {noun}; the log says which of these happened:"
+            )
+        }
+        (Kind::Apply, false) => format!("This apply {what} {noun}:"),
     };
+    let wording = if failed_apply { Kind::Plan } else { kind };
     let mut items = Vec::new();
     let mut used = 0;
     let total = destroyed + replaced;
-    for r in report
-        .resources
-        .iter()
-        .filter(|r| r.action.is_destructive())
-    {
+    // Destroyed first, then replaced: the most final loss at the top.
+    let destructive = report
+        .resources_with(Action::Delete)
+        .chain(report.resources_with(Action::Replace));
+    for r in destructive {
         let item = format!(
             "{} **{}** {}{}",
             action_square(r.action),
-            if r.action == Action::Delete {
-                "destroy"
-            } else {
-                "replace"
-            },
+            action_word(r.action, wording),
             inline_code(&r.address),
             reason_suffix(r)
         );
@@ -1065,9 +1074,16 @@ fn details(open: bool, summary: &str, body: &str) -> String {
     )
 }
 
-/// A diff block, cut at `max` characters with a note in the block.
-fn diff_code(diff: &str, max: usize) -> String {
-    let diff = terraform_diff(diff);
+/// A diff block, cut at `max` characters with a note in the block. `action` marks the lines of
+/// a diff that carries no change symbols (Terraform 0.11).
+fn diff_code(diff: &str, max: usize, action: Option<Action>) -> String {
+    let mark = match action {
+        Some(Action::Create) => '+',
+        Some(Action::Delete) => '-',
+        Some(Action::Update | Action::Replace) => '!',
+        _ => ' ',
+    };
+    let diff = terraform_diff_or(diff, mark);
     let (kept, dropped) = cut_lines(&diff, max);
     if dropped == 0 {
         code_block(&diff, "diff")
@@ -1109,7 +1125,7 @@ fn diff_blocks(report: &Report, kind: Kind, max: usize) -> Vec<(String, bool)> {
                 summary.push_str(" (imported)");
             }
             Some((
-                details(open, &summary, &diff_code(diff, max)),
+                details(open, &summary, &diff_code(diff, max, Some(r.action))),
                 r.action.is_destructive(),
             ))
         })
@@ -1140,7 +1156,7 @@ fn outputs_block(report: &Report) -> Option<String> {
             text.push('\n');
         }
     }
-    Some(diff_code(&text, MAX_DIFF_CHARS))
+    Some(diff_code(&text, MAX_DIFF_CHARS, None))
 }
 
 fn drift_block(d: &crate::model::Drift) -> String {
@@ -1151,7 +1167,7 @@ fn drift_block(d: &crate::model::Drift) -> String {
     };
     let summary = format!("🌀 {} {verb} outside of Terraform", html_code(&d.address));
     match &d.diff {
-        Some(diff) => details(false, &summary, &diff_code(diff, MAX_DIFF_CHARS)),
+        Some(diff) => details(false, &summary, &diff_code(diff, MAX_DIFF_CHARS, None)),
         None => format!(
             "- {} {verb} outside of Terraform\n",
             inline_code(&d.address)

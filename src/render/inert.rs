@@ -207,24 +207,21 @@ pub fn link(label: &str, url: &str) -> String {
 /// symbol moves to the first column (`+` green, `-` red, `!` orange for `~` and replaces), every
 /// other line gets a space so the block stays aligned as Terraform printed it.
 pub fn terraform_diff(diff: &str) -> String {
+    terraform_diff_or(diff, ' ')
+}
+
+/// As [`terraform_diff`]; when no line carries a change symbol (Terraform 0.11 prints only the
+/// attributes, `id: "x" => "y"`, under the resource's symbol line), every line gets `mark`.
+pub fn terraform_diff_or(diff: &str, mark: char) -> String {
+    let has_symbols = diff.lines().any(|line| line_symbol(line).1 > 0);
+    let default = if has_symbols { ' ' } else { mark };
     let mut out = String::with_capacity(diff.len() + diff.len() / 16 + 8);
     for line in diff.lines() {
         let body = line.trim_start();
         let indent = line.len() - body.len();
-        let (mark, symbol_len) = if let Some(rest) = ["-/+", "+/-"]
-            .iter()
-            .find(|s| body.starts_with(*s) && is_symbol_end(&body[3..]))
-        {
-            ('!', rest.len())
-        } else if body.starts_with("<=") && is_symbol_end(&body[2..]) {
-            (' ', 2)
-        } else {
-            match body.chars().next() {
-                Some(c @ ('+' | '-' | '~')) if is_symbol_end(&body[1..]) => {
-                    (if c == '~' { '!' } else { c }, 1)
-                }
-                _ => (' ', 0),
-            }
+        let (mark, symbol_len) = match line_symbol(line) {
+            (_, 0) => (default, 0),
+            found => found,
         };
         out.push(mark);
         out.push_str(&line[..indent]);
@@ -236,6 +233,28 @@ pub fn terraform_diff(diff: &str) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The diff mark of a line and the length of the Terraform symbol it replaces (0: none).
+fn line_symbol(line: &str) -> (char, usize) {
+    let body = line.trim_start();
+    if ["-/+", "+/-"]
+        .iter()
+        .any(|s| body.starts_with(*s) && is_symbol_end(&body[3..]))
+    {
+        return ('!', 3);
+    }
+    if body.starts_with("<=") && is_symbol_end(&body[2..]) {
+        return (' ', 2);
+    }
+    match body.chars().next() {
+        Some(c @ ('+' | '-' | '~')) if is_symbol_end(&body[1..]) => {
+            (if c == '~' { '!' } else { c }, 1)
+        }
+        // Terraform 1.7+ marks a forgotten resource (`removed`, `destroy = false`) `.`.
+        Some('.') if body[1..].starts_with(" resource ") => (' ', 1),
+        _ => (' ', 0),
+    }
 }
 
 /// A change symbol is followed by a space or ends the line (`+ id = ...`, a lone `-`); `-1` or
@@ -354,6 +373,15 @@ mod tests {
         assert!(terraform_diff("-/+ resource").starts_with("!    resource"));
         assert!(terraform_diff(" <= data \"x\"").starts_with("     data"));
         assert!(terraform_diff("  -1").starts_with("   -1"));
+        // Terraform 0.11: attributes only, the resource's own mark on every line.
+        assert_eq!(
+            terraform_diff_or("  id: <computed>\n  v: \"1\"", '+'),
+            "+  id: <computed>\n+  v: \"1\"\n"
+        );
+        assert_eq!(
+            terraform_diff_or("  + id = 1\n    x = 2", '+'),
+            "+    id = 1\n     x = 2\n"
+        );
     }
 
     #[test]
