@@ -32,6 +32,7 @@ const MAX_ERRORS_CHARS: usize = 24_000;
 const MAX_ERROR_DETAIL_CHARS: usize = 4_000;
 const MAX_DESTROY_CHARS: usize = 24_000;
 const MAX_WARNING_DETAIL_CHARS: usize = 4_000;
+const MAX_SECTIONS_CHARS: usize = 4_000;
 /// Lists longer than this are collapsed into `<details>`.
 const COLLAPSE_LIST_AT: usize = 15;
 /// Destructive diffs are shown open when there are at most this many of them.
@@ -153,6 +154,7 @@ struct Pieces<'r> {
     summary: String,
     bar: String,
     terraform_line: Option<String>,
+    sections: Option<String>,
     message: Option<String>,
     vars: Option<String>,
     build_hint: String,
@@ -181,6 +183,7 @@ struct Shown<'a> {
     summary: &'a str,
     bar: &'a str,
     terraform_line: Option<&'a str>,
+    sections: Option<&'a str>,
     message: Option<&'a str>,
     vars: Option<&'a str>,
     cut_notice: Option<String>,
@@ -237,6 +240,7 @@ impl<'r> Pieces<'r> {
             summary: summary_line(report, &counts, kind, wording),
             bar: color_bar(&counts),
             terraform_line: report.summary.map(|s| terraform_line(s, wording)),
+            sections: sections_block(report, wording),
             message: ctx
                 .message
                 .as_deref()
@@ -312,6 +316,7 @@ impl<'r> Pieces<'r> {
             summary: &self.summary,
             bar: &self.bar,
             terraform_line: self.terraform_line.as_deref(),
+            sections: self.sections.as_deref(),
             message: self.message.as_deref(),
             vars: self.vars.as_deref(),
             cut_notice,
@@ -470,10 +475,17 @@ impl<'r> Pieces<'r> {
     fn cut_notice(&self, _sel: &Selection, cut: &Cut) -> String {
         let mut what = Vec::new();
         if cut.diffs > 0 {
-            what.push(format!("{} of {} diffs", cut.diffs, self.diffs.len()));
+            what.push(format!(
+                "{} of {} diffs",
+                group_digits(cut.diffs as u64),
+                group_digits(self.diffs.len() as u64)
+            ));
         }
         if cut.list_items > 0 {
-            what.push(format!("{} list entries", cut.list_items));
+            what.push(format!(
+                "{} list entries",
+                group_digits(cut.list_items as u64)
+            ));
         }
         if cut.outputs {
             what.push("the output changes".to_string());
@@ -856,6 +868,40 @@ fn terraform_line(s: Summary, kind: Kind) -> String {
         }
     };
     format!("as printed: {}", inline_code(&text))
+}
+
+/// One line per plan of a stream that holds several (Terragrunt `run-all`), with its result and
+/// Terraform's counts; capped like the other parts that are always shown.
+fn sections_block(report: &Report, wording: Kind) -> Option<String> {
+    if report.sections.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for (i, section) in report.sections.iter().enumerate() {
+        let label = section
+            .label
+            .as_deref()
+            .map_or_else(|| format!("#{}", i + 1), inline_code);
+        let result = match section.result {
+            Outcome::Error => "❌ failed",
+            Outcome::NoChanges => "✅ no changes",
+            Outcome::Changes => "📝 changes",
+            Outcome::Applied => "✅ applied",
+        };
+        let line = match section.summary {
+            Some(s) => format!(
+                "- {label} — {result} · {}\n",
+                terraform_line(s, wording).trim_start_matches("as printed: ")
+            ),
+            None => format!("- {label} — {result}\n"),
+        };
+        if github_len(&out) + github_len(&line) > MAX_SECTIONS_CHARS {
+            let _ = writeln!(out, "- … and {} more", report.sections.len() - i);
+            break;
+        }
+        out.push_str(&line);
+    }
+    Some(out)
 }
 
 fn vars_line(ctx: &RenderContext) -> Option<String> {
