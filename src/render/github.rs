@@ -387,7 +387,7 @@ impl<'r> Pieces<'r> {
         }
     }
 
-    /// Pick the optional pieces that fit: warnings, list entries, outputs and drift first, then
+    /// Pick the optional pieces that fit: warnings, outputs, drift and list entries first, then
     /// diffs (destroyed and replaced resources first), each in plan order; a piece too big for
     /// the room left is skipped and smaller ones after it still get their chance.
     fn select_within_budget(&self) -> (Selection, Cut) {
@@ -412,6 +412,23 @@ impl<'r> Pieces<'r> {
             }
             sel.warnings += 1;
         }
+        // Outputs and drift are short and matter to a reviewer, but may not crowd out the
+        // resource lists: each gets at most a third of the room left.
+        if let Some(outputs) = &self.outputs {
+            let len = github_len(outputs) + section_cost;
+            sel.outputs = len <= room / 3 && take(len, &mut room);
+        }
+        if !self.drift.is_empty() && take(section_cost, &mut room) {
+            let mut drift_room = room / 3;
+            for d in &self.drift {
+                let len = github_len(d);
+                if len + 2 > drift_room || !take(len, &mut room) {
+                    break;
+                }
+                drift_room -= len + 2;
+                sel.drift += 1;
+            }
+        }
         for (i, list) in self.lists.iter().enumerate() {
             if !take(section_cost, &mut room) {
                 break;
@@ -421,17 +438,6 @@ impl<'r> Pieces<'r> {
                     break;
                 }
                 sel.list_items[i] += 1;
-            }
-        }
-        if let Some(outputs) = &self.outputs {
-            sel.outputs = take(github_len(outputs) + section_cost, &mut room);
-        }
-        if !self.drift.is_empty() && take(section_cost, &mut room) {
-            for d in &self.drift {
-                if !take(github_len(d), &mut room) {
-                    break;
-                }
-                sel.drift += 1;
             }
         }
         if !self.diffs.is_empty() && take(section_cost, &mut room) {
@@ -499,11 +505,14 @@ impl<'r> Pieces<'r> {
         if self.destroy_more > 0 {
             what.push(format!(
                 "{} destroyed or replaced resources in the list above",
-                self.destroy_more
+                group_digits(self.destroy_more as u64)
             ));
         }
         if self.errors_more > 0 {
-            what.push(format!("{} error details", self.errors_more));
+            what.push(format!(
+                "{} error details",
+                group_digits(self.errors_more as u64)
+            ));
         }
         format!(
             "This comment is shortened to GitHub's limit of {} characters. Not shown: {}.{}",
