@@ -64,6 +64,8 @@ fn every_fixture_renders() {
     );
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
+    // Beside the parser's snapshots of the same fixtures, under their own directory.
+    settings.set_snapshot_path("snapshots/github");
     settings.set_omit_expression(true);
     settings.bind(|| {
         for path in &paths {

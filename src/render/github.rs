@@ -204,6 +204,13 @@ struct Shown<'a> {
     diffs_total: usize,
 }
 
+impl Shown<'_> {
+    /// A count with thousands separators, for the templates.
+    fn n(&self, count: impl std::borrow::Borrow<usize>) -> String {
+        group_digits(*count.borrow() as u64)
+    }
+}
+
 struct ListShown<'a> {
     title: &'a str,
     items: &'a [String],
@@ -374,12 +381,23 @@ impl<'r> Pieces<'r> {
                 };
             }
         }
-        let (sel, cut) = self.select_within_budget();
-        let notice = self.cut_notice(&sel, &cut);
-        let mut body = self.render(&self.shown(&sel, Some(notice.clone()), false));
+        // The estimate errs on the long side; should it still miss, choose again with the
+        // overshoot kept free (twice at most, then nothing optional).
+        let mut spare = SLACK_ROOM;
+        let mut body = String::new();
+        for _ in 0..3 {
+            let (sel, cut) = self.select_within_budget(spare);
+            let notice = self.cut_notice(&sel, &cut);
+            body = self.render(&self.shown(&sel, Some(notice), false));
+            let len = github_len(&body);
+            if len <= GITHUB_COMMENT_MAX_CHARS {
+                break;
+            }
+            spare += 2 * (len - GITHUB_COMMENT_MAX_CHARS) + SLACK_ROOM;
+        }
         if github_len(&body) > GITHUB_COMMENT_MAX_CHARS {
-            // The estimate was off (it should not be): drop every optional piece.
-            body = self.render(&self.shown(&self.none(), Some(notice), false));
+            let (sel, cut) = (self.none(), self.cut_all());
+            body = self.render(&self.shown(&sel, Some(self.cut_notice(&sel, &cut)), false));
         }
         GithubMessage {
             body: ensure_fits(body),
@@ -390,13 +408,15 @@ impl<'r> Pieces<'r> {
     /// Pick the optional pieces that fit: warnings, outputs, drift and list entries first, then
     /// diffs (destroyed and replaced resources first), each in plan order; a piece too big for
     /// the room left is skipped and smaller ones after it still get their chance.
-    fn select_within_budget(&self) -> (Selection, Cut) {
+    fn select_within_budget(&self, spare: usize) -> (Selection, Cut) {
         let skeleton =
             self.render(&self.shown(&self.none(), Some(self.cut_notice_placeholder()), false));
-        let mut room = GITHUB_COMMENT_MAX_CHARS.saturating_sub(github_len(&skeleton) + SLACK_ROOM);
+        let mut room = GITHUB_COMMENT_MAX_CHARS.saturating_sub(github_len(&skeleton) + spare);
         let mut sel = self.none();
+        // A piece costs its length plus the template's joins: a blank line before a block, a
+        // list item's `- ` (indented when nested) and line end.
         let take = |len: usize, room: &mut usize| {
-            let cost = len + 2;
+            let cost = len + 6;
             if cost <= *room {
                 *room -= cost;
                 true
@@ -462,6 +482,17 @@ impl<'r> Pieces<'r> {
             outputs: self.outputs.is_some() && !sel.outputs,
         };
         (sel, cut)
+    }
+
+    /// Everything optional left out.
+    fn cut_all(&self) -> Cut {
+        Cut {
+            list_items: self.lists.iter().map(|l| l.items.len()).sum(),
+            diffs: self.diffs.len(),
+            drift: self.drift.len(),
+            warnings: self.warnings.len(),
+            outputs: self.outputs.is_some(),
+        }
     }
 
     fn cut_notice_placeholder(&self) -> String {
@@ -533,7 +564,7 @@ impl<'r> Pieces<'r> {
         for list in &self.lists {
             segments.push(format!("#### {}\n", list.title));
             for item in &list.items {
-                segments.push(format!("{item}\n"));
+                segments.push(format!("- {item}\n"));
             }
         }
         if let Some(outputs) = &self.outputs {
@@ -1098,7 +1129,7 @@ fn destroy_block(report: &Report, kind: Kind) -> (Option<String>, Vec<String>, u
 }
 
 fn list_item(r: &ResourceChange) -> String {
-    format!("- {}{}", inline_code(&r.address), reason_suffix(r))
+    format!("{}{}", inline_code(&r.address), reason_suffix(r))
 }
 
 /// The non-destructive resources by action (destroyed and replaced ones are in the caution

@@ -141,7 +141,9 @@ fn plan_comment_reads_top_to_bottom() {
     assert!(body.contains("> - 🟥 **destroy** `terraform_data.s_e` — `because terraform_data.s_e is not in configuration`"));
     assert!(body.contains("> - 🟧 **replace** `terraform_data.s_c` — `forces replacement`"));
     // Lists by action, moves with where from, imports with their ID.
-    assert!(body.contains("- `terraform_data.s_b2` (moved from `terraform_data.s_b`)"));
+    assert!(
+        body.contains("- 🟪 Move (1): `terraform_data.s_b2` (moved from `terraform_data.s_b`)")
+    );
     // Diffs in plan order, destructive ones open, symbols in the first column.
     let order: Vec<usize> = ["s_n\"", "s_a\"", "s_b2\"", "s_c\"", "s_e\""]
         .iter()
@@ -431,13 +433,22 @@ fn group_digits_groups_thousands() {
 }
 
 #[test]
-#[ignore]
-fn show_long_list() {
+fn a_cut_comment_uses_its_room() {
     let mut report = Report::empty(Kind::Plan);
     report.result = Outcome::Changes;
-    report.resources = (0..20)
-        .map(|i| resource(&format!("null_resource.n{i}"), Action::Create, None))
+    let diff = "  + resource \"null_resource\" \"x\" {\n      + id = (known after apply)\n    }";
+    report.resources = (0..2_000)
+        .map(|i| {
+            resource(
+                &format!("null_resource.many[{i}]"),
+                Action::Create,
+                Some(diff),
+            )
+        })
         .collect();
-    println!("{}", plan(&report, &RenderContext::default()).body);
-    println!("=====\n{}", plan(&kitchen_sink(), &ctx()).body);
+    let body = plan(&report, &ctx()).body;
+    let len = github_len(&body);
+    assert!(len <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(len > GITHUB_COMMENT_MAX_CHARS - 10_000, "{len}");
+    assert!(body.matches("\n- `null_resource.many[").count() >= 1_500);
 }
