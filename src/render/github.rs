@@ -262,7 +262,7 @@ impl<'r> Pieces<'r> {
             lists: lists(report, wording),
             outputs: outputs_block(report),
             drift: report.drift.iter().map(drift_block).collect(),
-            warnings: report.warnings.iter().map(|w| warning_block(w)).collect(),
+            warnings: report.warnings.iter().map(warning_block).collect(),
             diffs: diff_blocks(report, wording, MAX_DIFF_CHARS),
         }
     }
@@ -977,7 +977,7 @@ fn group_digits(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
