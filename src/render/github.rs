@@ -112,7 +112,7 @@ pub fn parse_failure(raw: &[u8], error: &str, ctx: &RenderContext) -> GithubMess
     while !rest.is_empty() {
         let (piece, _) = cut_lines(rest, chunk);
         let piece = if piece.is_empty() { rest } else { piece };
-        segments.push(code_block(piece, ""));
+        segments.push(Segment::Block(code_block(piece, "")));
         rest = &rest[piece.len()..];
     }
     let head = render("", None);
@@ -238,7 +238,8 @@ impl<'r> Pieces<'r> {
             kind
         };
         let (errors, errors_more) = error_blocks(&report.errors);
-        let (destroy_headline, destroy_items, destroy_more) = destroy_block(report, kind);
+        let (destroy_headline, destroy_items, destroy_more) =
+            destroy_block(report, kind, MAX_DESTROY_CHARS);
         Pieces {
             report,
             kind,
@@ -558,20 +559,36 @@ impl<'r> Pieces<'r> {
         let head = self.render(&self.shown(&self.none(), None, true));
         let part_room = GITHUB_COMMENT_MAX_CHARS / 2;
         let mut segments = Vec::new();
-        for w in &self.warnings {
-            segments.push(w.clone());
-        }
-        for list in &self.lists {
-            segments.push(format!("#### {}\n", list.title));
-            for item in &list.items {
-                segments.push(format!("- {item}\n"));
+        // The caution block of the head names as many as fit; the parts name the rest.
+        if self.destroy_more > 0 {
+            segments.push(Segment::Block(
+                "#### 🟥 Destroyed or replaced (continued)".to_string(),
+            ));
+            let (_, all, _) = destroy_block(self.report, self.kind, usize::MAX);
+            for item in all.into_iter().skip(self.destroy_items.len()) {
+                segments.push(Segment::Item(format!("- {item}")));
             }
         }
-        if let Some(outputs) = &self.outputs {
-            segments.push(format!("#### Output changes\n\n{outputs}"));
+        if !self.warnings.is_empty() {
+            segments.push(Segment::Block("#### ⚠️ Warnings".to_string()));
+            segments.extend(self.warnings.iter().cloned().map(Segment::Block));
         }
-        for d in &self.drift {
-            segments.push(d.clone());
+        if let Some(outputs) = &self.outputs {
+            segments.push(Segment::Block(format!(
+                "#### 📤 Output changes\n\n{outputs}"
+            )));
+        }
+        if !self.drift.is_empty() {
+            segments.push(Segment::Block(
+                "#### 🌀 Changed outside of Terraform".to_string(),
+            ));
+            segments.extend(self.drift.iter().cloned().map(Segment::Block));
+        }
+        for list in &self.lists {
+            segments.push(Segment::Block(format!("#### {}", list.title)));
+            for item in &list.items {
+                segments.push(Segment::Item(format!("- {item}")));
+            }
         }
         // Parts hold the whole plan: diffs are cut only to what one part can carry.
         let any_cut = self
@@ -585,7 +602,10 @@ impl<'r> Pieces<'r> {
         } else {
             self.diffs.clone()
         };
-        segments.extend(diffs.into_iter().map(|(d, _)| d));
+        if !diffs.is_empty() {
+            segments.push(Segment::Block("#### Changes in plan order".to_string()));
+            segments.extend(diffs.into_iter().map(|(d, _)| Segment::Block(d)));
+        }
         pack_parts(&head, segments, &self.heading)
     }
 }
@@ -607,27 +627,40 @@ fn with_final_newline(mut body: String) -> String {
     body
 }
 
+/// A piece of a split comment: a block stands apart (blank lines around it), an item joins
+/// the list before it.
+enum Segment {
+    Block(String),
+    Item(String),
+}
+
 /// Pack `head` and `segments` into bodies within the limit, each saying "part i of n".
-fn pack_parts(head: &str, segments: Vec<String>, heading: &str) -> Vec<String> {
+fn pack_parts(head: &str, segments: Vec<Segment>, heading: &str) -> Vec<String> {
     // Room for the "part i of n" line and the continued heading.
     let marker_room = github_len(heading) + 200;
     let room = GITHUB_COMMENT_MAX_CHARS.saturating_sub(marker_room + SLACK_ROOM);
-    let mut bodies: Vec<String> = vec![ensure_fits(head.to_string())];
+    let mut bodies: Vec<String> = vec![ensure_fits(head.trim_end().to_string())];
     let mut used = github_len(&bodies[0]);
+    let mut after_item = false;
     for segment in segments {
-        let len = github_len(&segment) + 2;
-        let fits = used + len <= room;
-        if !fits {
+        let (text, is_item) = match &segment {
+            Segment::Block(text) => (text.trim_end(), false),
+            Segment::Item(text) => (text.trim_end(), true),
+        };
+        // Separator (up to a blank line, 4) and the text.
+        let len = github_len(text) + 4;
+        if used + len > room {
             bodies.push(String::new());
             used = 0;
         }
         if let Some(body) = bodies.last_mut() {
-            if !body.is_empty() && !body.ends_with("\n\n") {
-                body.push('\n');
+            if !body.is_empty() {
+                body.push_str(if is_item && after_item { "\n" } else { "\n\n" });
             }
-            body.push_str(&segment);
+            body.push_str(text);
             used += len;
         }
+        after_item = is_item;
     }
     let n = bodies.len();
     bodies
@@ -635,10 +668,10 @@ fn pack_parts(head: &str, segments: Vec<String>, heading: &str) -> Vec<String> {
         .enumerate()
         .map(|(i, body)| {
             let marker = if i == 0 {
-                format!("{body}\n<sub>📄 part 1 of {n}</sub>\n")
+                format!("{body}\n\n<sub>📄 part 1 of {n}</sub>\n")
             } else {
                 format!(
-                    "### {heading} (continued)\n<sub>📄 part {} of {n}</sub>\n\n{body}",
+                    "### {heading} (continued)\n<sub>📄 part {} of {n}</sub>\n\n{body}\n",
                     i + 1
                 )
             };
@@ -1068,7 +1101,11 @@ fn reason_suffix(r: &ResourceChange) -> String {
 }
 
 /// The caution block's content: every destroyed or replaced resource, up to a cap.
-fn destroy_block(report: &Report, kind: Kind) -> (Option<String>, Vec<String>, usize) {
+fn destroy_block(
+    report: &Report,
+    kind: Kind,
+    max_chars: usize,
+) -> (Option<String>, Vec<String>, usize) {
     let destroyed = report.resources_with(Action::Delete).count();
     let replaced = report.resources_with(Action::Replace).count();
     if destroyed + replaced == 0 {
@@ -1119,7 +1156,7 @@ fn destroy_block(report: &Report, kind: Kind) -> (Option<String>, Vec<String>, u
             reason_suffix(r)
         );
         used += github_len(&item) + 6;
-        if used > MAX_DESTROY_CHARS {
+        if used > max_chars {
             break;
         }
         items.push(item);

@@ -320,6 +320,12 @@ fn fifty_thousand_resources_fit_in_one_comment() {
     }
     let all = message.parts.concat();
     assert!(all.contains("`module.m[\"k49999\"].null_resource.x[49999]`"));
+    // Every destroyed resource is named somewhere, beyond what the first part's caution holds.
+    assert!(all.contains("\n- 🟥 **destroy** `module.m[\"k49990\"].null_resource.x[49990]`\n"));
+    // List items stay one list: no blank line between them.
+    assert!(all.contains(
+        "`module.m[\"k4\"].null_resource.x[4]`\n- `module.m[\"k5\"].null_resource.x[5]`\n"
+    ));
     // Linear, not quadratic: debug builds do this in well under a few seconds.
     assert!(elapsed.as_secs() < 20, "{elapsed:?}");
 }
