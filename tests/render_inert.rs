@@ -346,3 +346,70 @@ fn user_template_filters_are_inert() {
     let benign = render(BENIGN).unwrap_or_else(|e| panic!("{e}"));
     assert_inert(&hostile, &benign);
 }
+
+/// The tags the built-in comment writes; anything else in the HTML came from plan text.
+const OWN_TAGS: &[&str] = &[
+    "h3",
+    "h4",
+    "p",
+    "strong",
+    "em",
+    "code",
+    "pre",
+    "ul",
+    "li",
+    "details",
+    "summary",
+    "sub",
+    "br",
+    "div",
+    "a",
+    // `cmark-gfm` has no alerts: `> [!CAUTION]` stays a blockquote.
+    "blockquote",
+];
+
+/// A real Terraform 1.15.5 plan (`tests/data/adversarial.tf`, applied, then planned with
+/// `-var phase=2`) whose for_each keys, values, output and check message carry the payloads.
+#[test]
+fn real_adversarial_plan_renders_inert() {
+    let raw = std::fs::read("tests/data/adversarial.plan.txt").unwrap_or_default();
+    let report = tfpost::parse::parse(&raw, tfpost::parse::ParseOptions::default())
+        .unwrap_or_else(|e| panic!("the adversarial plan must parse: {e}"));
+    let ctx = context(BENIGN);
+    let body = github::plan(&report, &ctx).body;
+    // Not vacuous: the payloads are in the comment, as text.
+    assert!(body.contains("This plan destroys **4** and replaces **4** resources:"));
+    assert!(body.contains("</details></summary><script>alert(1)</script>"));
+    assert!(body.contains("#### ⚠️ Warnings"));
+    let generated_details = body.lines().filter(|l| l.starts_with("<details")).count();
+    assert!(generated_details >= 13, "{generated_details}");
+    for (name, html) in renderers(&body) {
+        assert_no_live_text(name, &html);
+        for tag in tags(&html) {
+            let tag_name = tag.trim_start_matches('/');
+            let tag_name = tag_name.split(' ').next().unwrap_or_default();
+            assert!(
+                OWN_TAGS.contains(&tag_name),
+                "{name}: `<{tag}>` came from plan text"
+            );
+            if tag.starts_with("a ") {
+                assert_eq!(tag, "a href", "{name}");
+            }
+        }
+        assert_eq!(
+            html.matches("<details").count(),
+            generated_details,
+            "{name}"
+        );
+        assert_eq!(
+            html.matches("</details>").count(),
+            generated_details,
+            "{name}"
+        );
+        assert_eq!(
+            html.matches("href=").count(),
+            html.matches("href=\"https://ci.example/build/1\"").count(),
+            "{name}: a link that is not the build's"
+        );
+    }
+}

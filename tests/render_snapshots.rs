@@ -56,12 +56,14 @@ fn every_fixture_renders() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut paths = Vec::new();
     fixtures(&root, &mut paths);
-    paths.sort();
     assert!(
         paths.len() > 50,
         "fixtures not found under {}",
         root.display()
     );
+    // The adversarial plan of `tests/render_inert.rs`, to see what it looks like.
+    paths.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/adversarial.plan.txt"));
+    paths.sort();
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     // Beside the parser's snapshots of the same fixtures, under their own directory.
@@ -71,6 +73,7 @@ fn every_fixture_renders() {
         for path in &paths {
             let name = path
                 .strip_prefix(&root)
+                .or_else(|_| path.strip_prefix(env!("CARGO_MANIFEST_DIR")))
                 .unwrap_or(path)
                 .to_string_lossy()
                 .trim_end_matches(".txt")
