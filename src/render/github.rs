@@ -33,6 +33,7 @@ const MAX_ERROR_DETAIL_CHARS: usize = 4_000;
 const MAX_DESTROY_CHARS: usize = 24_000;
 const MAX_WARNING_DETAIL_CHARS: usize = 4_000;
 const MAX_SECTIONS_CHARS: usize = 4_000;
+const MAX_TITLE_CHARS: usize = 1_000;
 /// Lists longer than this are collapsed into `<details>`.
 const COLLAPSE_LIST_AT: usize = 15;
 /// Destructive diffs are shown open when there are at most this many of them.
@@ -65,7 +66,7 @@ pub fn parse_failure(raw: &[u8], error: &str, ctx: &RenderContext) -> GithubMess
     let title = ctx
         .title
         .as_deref()
-        .map(one_line)
+        .map(|t| cap_text(&one_line(t), MAX_TITLE_CHARS))
         .unwrap_or_else(|| "Terraform".to_string());
     let mut heading = format!("{title}{}", target_suffix(ctx));
     heading.push_str(" — ⚠️ output not understood");
@@ -687,17 +688,16 @@ fn ensure_fits(body: String) -> String {
         return body;
     }
     let note = "\n\n**Cut here:** tfpost's comment exceeded GitHub's size limit.\n";
-    let (kept, _) = cut_lines(&body, GITHUB_COMMENT_MAX_CHARS - github_len(note) - 16);
-    // Close a fence the cut may have left open, with a longer fence than any inside.
-    let fence = "`".repeat(
-        kept.split(|c| c != '`')
-            .map(str::len)
-            .max()
-            .unwrap_or(0)
-            .max(2)
-            + 1,
-    );
-    format!("{kept}\n{fence}\n{note}")
+    // Close a fence the cut may leave open, with a fence longer than any backtick run inside;
+    // a fence so long it would not fit is not worth keeping the text for.
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence_len = longest.max(2) + 1;
+    let room = GITHUB_COMMENT_MAX_CHARS.saturating_sub(github_len(note) + fence_len + 8);
+    if room < GITHUB_COMMENT_MAX_CHARS / 2 {
+        return note.trim_start().to_string();
+    }
+    let (kept, _) = cut_lines(&body, room);
+    format!("{kept}\n{}\n{note}", "`".repeat(fence_len))
 }
 
 // ---- pieces -----------------------------------------------------------------------------
@@ -810,7 +810,7 @@ fn one_line(text: &str) -> String {
 
 fn target_suffix(ctx: &RenderContext) -> String {
     match &ctx.target {
-        Some(t) if !t.is_empty() => format!(" · {}", inline_code(t)),
+        Some(t) if !t.is_empty() => format!(" · {}", inline_code(&cap_text(t, MAX_TITLE_CHARS))),
         _ => String::new(),
     }
 }
@@ -821,7 +821,11 @@ fn heading(report: &Report, ctx: &RenderContext, kind: Kind) -> String {
         Kind::Apply => format!("{} apply", tool_name(report)),
     };
     // The title is the user's own Markdown (from CI configuration), kept on one line.
-    let title = ctx.title.as_deref().map(one_line).unwrap_or(default_title);
+    let title = ctx
+        .title
+        .as_deref()
+        .map(|t| cap_text(&one_line(t), MAX_TITLE_CHARS))
+        .unwrap_or(default_title);
     let result = match (kind, report.result) {
         (_, Outcome::Error) => "❌ failed",
         (Kind::Plan, Outcome::NoChanges) => "✅ no changes",

@@ -458,3 +458,32 @@ fn a_cut_comment_uses_its_room() {
     assert!(len > GITHUB_COMMENT_MAX_CHARS - 10_000, "{len}");
     assert!(body.matches("\n- `null_resource.many[").count() >= 1_500);
 }
+
+#[test]
+fn ensure_fits_closes_fences_and_respects_the_limit() {
+    let body = format!("```\n{}\n", "x\n".repeat(40_000));
+    let fitted = ensure_fits(body);
+    assert!(github_len(&fitted) <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(
+        fitted
+            .ends_with("````\n\n\n**Cut here:** tfpost's comment exceeded GitHub's size limit.\n")
+    );
+    let ticks = ensure_fits("`".repeat(70_000));
+    assert!(github_len(&ticks) <= GITHUB_COMMENT_MAX_CHARS);
+}
+
+#[test]
+fn a_huge_title_still_fits() {
+    let mut ctx = ctx();
+    ctx.title = Some("t".repeat(100_000));
+    let message = plan(&kitchen_sink(), &ctx);
+    assert!(github_len(&message.body) <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(message.body.starts_with("### tttt"));
+    assert!(message.body.contains("> [!CAUTION]"));
+    assert!(
+        message
+            .parts
+            .iter()
+            .all(|p| github_len(p) <= GITHUB_COMMENT_MAX_CHARS)
+    );
+}
