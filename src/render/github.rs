@@ -958,7 +958,7 @@ fn sections_block(report: &Report, wording: Kind) -> Option<String> {
         let label = section
             .label
             .as_deref()
-            .map_or_else(|| format!("#{}", i + 1), inline_code);
+            .map_or_else(|| format!("plan {}", i + 1), inline_code);
         let result = match section.result {
             Outcome::Error => "❌ failed",
             Outcome::NoChanges => "✅ no changes",
