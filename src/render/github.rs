@@ -1326,7 +1326,7 @@ fn warning_block(w: &Diagnostic) -> String {
 }
 
 fn strip_ansi(text: &str) -> String {
-    // CSI sequences (colours, cursor moves) as Terraform and CI tools write them.
+    // Raw output for a code block: CSI sequences (colours, cursor moves) as Terraform and CI tools write them.
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -1337,6 +1337,9 @@ fn strip_ansi(text: &str) -> String {
                     break;
                 }
             }
+        } else if c == '\0' {
+            // NUL has no place in a comment body (Markdown renderers replace it anyway); mark it.
+            out.push('\u{FFFD}');
         } else {
             out.push(c);
         }

@@ -390,14 +390,14 @@ fn huge_errors_and_message_still_fit() {
 
 #[test]
 fn parse_failure_keeps_the_raw_output() {
-    let raw = b"\x1b[31mError:\x1b[0m something\nnot a plan `````\n";
+    let raw = b"\x1b[31mError:\x1b[0m some\0thing\nnot a plan `````\n";
     let body = parse_failure(raw, "no plan found", &ctx()).body;
     assert!(
         body.contains(
             "tfpost could not read this as Terraform plan or apply output: `no plan found`"
         )
     );
-    assert!(body.contains("<details><summary>Raw output (2 lines)</summary>\n\n``````\nError: something\nnot a plan `````\n``````\n\n</details>"));
+    assert!(body.contains("<details><summary>Raw output (2 lines)</summary>\n\n``````\nError: some\u{FFFD}thing\nnot a plan `````\n``````\n\n</details>"));
 }
 
 #[test]
