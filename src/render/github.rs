@@ -428,14 +428,17 @@ impl<'r> Pieces<'r> {
         };
         // Section headings and `<details>` wrappers.
         let section_cost = 200;
+        // Warnings, outputs and drift are short and matter to a reviewer, but may not crowd
+        // out the resource lists: each gets at most a third of the room left.
+        let mut warnings_room = room / 3;
         for w in &self.warnings {
-            if !take(github_len(w), &mut room) {
+            let len = github_len(w);
+            if len + 6 > warnings_room || !take(len, &mut room) {
                 break;
             }
+            warnings_room -= len + 6;
             sel.warnings += 1;
         }
-        // Outputs and drift are short and matter to a reviewer, but may not crowd out the
-        // resource lists: each gets at most a third of the room left.
         if let Some(outputs) = &self.outputs {
             let len = github_len(outputs) + section_cost;
             sel.outputs = len <= room / 3 && take(len, &mut room);
@@ -444,10 +447,10 @@ impl<'r> Pieces<'r> {
             let mut drift_room = room / 3;
             for d in &self.drift {
                 let len = github_len(d);
-                if len + 2 > drift_room || !take(len, &mut room) {
+                if len + 6 > drift_room || !take(len, &mut room) {
                     break;
                 }
-                drift_room -= len + 2;
+                drift_room -= len + 6;
                 sel.drift += 1;
             }
         }

@@ -487,3 +487,16 @@ fn a_huge_title_still_fits() {
             .all(|p| github_len(p) <= GITHUB_COMMENT_MAX_CHARS)
     );
 }
+
+#[test]
+fn many_warnings_do_not_crowd_out_the_lists() {
+    let mut report = big_plan(2_000);
+    report.warnings = (0..200)
+        .map(|i| diagnostic(&format!("Warning {i}"), &"w".repeat(2_000)))
+        .collect();
+    let body = plan(&report, &ctx()).body;
+    assert!(github_len(&body) <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(body.contains("<code>Warning 0</code>"));
+    assert!(body.contains("more warnings."));
+    assert!(body.matches("\n- `module.m[").count() > 300);
+}
