@@ -98,43 +98,54 @@ pub fn inline_code(text: &str) -> String {
     format!("{ticks}{pad}{text}{pad}{ticks}")
 }
 
-/// `text` escaped for HTML text and attribute values. Line breaks become character references:
-/// a blank line would end the HTML block and let the rest be read as Markdown.
+/// `text` escaped for HTML text and attribute values.
+///
+/// Line breaks stay, as Go's `html/template` keeps them (tfcmt configs rely on it inside
+/// `<pre>`), except one that would make a blank line: that would end the HTML block the text
+/// sits in and let the rest be read as Markdown, so it is written as `&#10;`, which HTML reads
+/// as the same line break.
 pub fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push_str(if line.trim().is_empty() {
+                "&#10;"
+            } else {
+                "\n"
+            });
+        }
+        for c in line.chars() {
+            match c {
+                '\r' => out.push_str("&#13;"),
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&#39;"),
+                _ => out.push(c),
+            }
         }
     }
     out
 }
 
 /// `text` as HTML text outside `<code>` (a `<summary>` a user template writes): escaped as by
-/// [`html_escape`], with `@name` and `#123` broken by an invisible word joiner so GitHub does
-/// not link them.
+/// [`html_escape`], with `@name`, `#123` and `GH-123` broken by an invisible word joiner so
+/// GitHub does not link them.
 pub fn html_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut buf = [0u8; 4];
+    let mut joined = String::with_capacity(text.len() + 8);
     let mut prev = ['\0'; 2];
     for c in text.chars() {
         if starts_gh_reference(prev, c) {
-            out.push(WORD_JOINER);
+            joined.push(WORD_JOINER);
         }
-        out.push_str(&html_escape(c.encode_utf8(&mut buf)));
+        joined.push(c);
         if matches!(c, '@' | '#') {
-            out.push(WORD_JOINER);
+            joined.push(WORD_JOINER);
         }
         prev = [prev[1], c];
     }
-    out
+    html_escape(&joined)
 }
 
 /// True when `c` is the `-` of `GH-123`, which GitHub links like `#123`.
@@ -329,6 +340,12 @@ mod tests {
             html_code("</summary><b>\"x\""),
             "<code>&lt;/summary&gt;&lt;b&gt;&quot;x&quot;</code>"
         );
+    }
+
+    #[test]
+    fn html_escape_keeps_line_breaks_but_never_a_blank_line() {
+        assert_eq!(html_escape("a\nb"), "a\nb");
+        assert_eq!(html_escape("a\n\n  \nb\r\n"), "a&#10;&#10;  \nb&#13;&#10;");
     }
 
     #[test]

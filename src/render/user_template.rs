@@ -203,27 +203,43 @@ fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-    env.add_filter("code_block", |text: String, lang: Option<String>| {
-        inert::code_block(&text, lang.as_deref().unwrap_or(""))
+    env.add_filter("code_block", |text: Value, lang: Option<String>| {
+        inert::code_block(&text_of(&text), lang.as_deref().unwrap_or(""))
     });
-    env.add_filter("diff_block", |text: String| {
-        inert::code_block(&inert::terraform_diff(&text), "diff")
+    env.add_filter("diff_block", |text: Value| {
+        inert::code_block(&inert::terraform_diff(&text_of(&text)), "diff")
     });
-    env.add_filter("inline_code", |text: String| inert::inline_code(&text));
-    env.add_filter("md_escape", |text: String| inert::md_escape(&text));
-    env.add_filter("html_escape", |text: String| inert::html_text(&text));
+    env.add_filter("inline_code", |text: Value| {
+        inert::inline_code(&text_of(&text))
+    });
+    env.add_filter("md_escape", |text: Value| inert::md_escape(&text_of(&text)));
+    env.add_filter("html_escape", |text: Value| {
+        inert::html_text(&text_of(&text))
+    });
     env.add_filter(
         "details",
-        |body: String, summary: String, open: Option<bool>| {
+        |body: Value, summary: Value, open: Option<bool>| {
             format!(
                 "<details{}><summary>{}</summary>\n\n{}\n\n</details>\n",
                 if open.unwrap_or(false) { " open" } else { "" },
-                inert::html_text(&summary.replace(['\n', '\r'], " ")),
-                body.trim_end()
+                inert::html_text(&text_of(&summary).replace(['\n', '\r'], " ")),
+                text_of(&body).trim_end()
             )
         },
     );
     env
+}
+
+/// A filter's input as text: `none` and undefined values (an unset `link`, `message`) are empty,
+/// not the word "none".
+fn text_of(value: &Value) -> String {
+    if value.is_none() || value.is_undefined() {
+        String::new()
+    } else if let Some(s) = value.as_str() {
+        s.to_string()
+    } else {
+        value.to_string()
+    }
 }
 
 fn addresses(report: &Report, action: Action) -> Vec<&str> {
@@ -405,6 +421,14 @@ mod tests {
         assert!(out.starts_with("```hcl\nraw `out`\n```\n"));
         assert!(out.contains("<summary>&lt;b&gt;s&lt;/b&gt;</summary>"));
         assert_eq!(render("{{ 'a`b'|inline_code }}").unwrap(), "``a`b``");
+    }
+
+    #[test]
+    fn filters_take_any_value_and_none_is_empty() {
+        let out = render(
+            "[{{ 42|inline_code }}][{{ ctx.pr_number|md_escape }}][{{ nothing|html_escape }}]",
+        );
+        assert_eq!(out.unwrap(), "[`42`][][]");
     }
 
     #[test]
