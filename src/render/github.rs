@@ -389,7 +389,7 @@ impl<'r> Pieces<'r> {
         let mut body = String::new();
         for _ in 0..3 {
             let (sel, cut) = self.select_within_budget(spare);
-            let notice = self.cut_notice(&sel, &cut);
+            let notice = self.cut_notice(&cut);
             body = self.render(&self.shown(&sel, Some(notice), false));
             let len = github_len(&body);
             if len <= GITHUB_COMMENT_MAX_CHARS {
@@ -399,7 +399,7 @@ impl<'r> Pieces<'r> {
         }
         if github_len(&body) > GITHUB_COMMENT_MAX_CHARS {
             let (sel, cut) = (self.none(), self.cut_all());
-            body = self.render(&self.shown(&sel, Some(self.cut_notice(&sel, &cut)), false));
+            body = self.render(&self.shown(&sel, Some(self.cut_notice(&cut)), false));
         }
         GithubMessage {
             body: ensure_fits(body),
@@ -502,19 +502,16 @@ impl<'r> Pieces<'r> {
 
     fn cut_notice_placeholder(&self) -> String {
         // As long as any real notice: counts take at most 7 digits each.
-        self.cut_notice(
-            &self.none(),
-            &Cut {
-                list_items: 9_999_999,
-                diffs: 9_999_999,
-                drift: 9_999_999,
-                warnings: 9_999_999,
-                outputs: true,
-            },
-        )
+        self.cut_notice(&Cut {
+            list_items: 9_999_999,
+            diffs: 9_999_999,
+            drift: 9_999_999,
+            warnings: 9_999_999,
+            outputs: true,
+        })
     }
 
-    fn cut_notice(&self, _sel: &Selection, cut: &Cut) -> String {
+    fn cut_notice(&self, cut: &Cut) -> String {
         let mut what = Vec::new();
         if cut.diffs > 0 {
             what.push(format!(
