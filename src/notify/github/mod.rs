@@ -356,13 +356,15 @@ impl GithubNotifier {
         }
         match self.client.current_login().await {
             Ok(login) => Ok(Author::Login(login)),
-            Err(err @ GithubError::Unauthorized { .. }) => Err(err),
-            Err(err) => {
+            // GitHub App installation tokens (Actions' GITHUB_TOKEN) get 403 "Resource not
+            // accessible by integration" here; anything else is a real failure.
+            Err(err @ (GithubError::Forbidden { .. } | GithubError::NotFound { .. })) => {
                 warnings.push(format!(
                     "cannot tell which account the token belongs to ({err}); treating tfpost comments by any bot account as tfpost's own. Set the login (e.g. `github-actions[bot]`) in the config to check the author exactly"
                 ));
                 Ok(Author::AnyBot)
             }
+            Err(err) => Err(err),
         }
     }
 
