@@ -371,6 +371,12 @@ async fn comments_are_found_across_pages() {
         .collect();
     assert_eq!(pages.len(), 3, "251 + 0 comments at 100 a page");
     assert!(pages[2].query.contains(&("page".into(), "3".into())));
+    // The next pages are fetched from GitHub's Link URLs as given.
+    assert!(
+        pages[1].path.starts_with("/repositories/"),
+        "{:?}",
+        pages[1]
+    );
     openapi::assert_all_documented(&fake.requests());
 }
 
@@ -968,4 +974,59 @@ fn the_openapi_check_catches_undocumented_requests() {
         ))
         .is_empty()
     );
+}
+
+#[tokio::test]
+async fn a_comment_created_despite_a_502_is_not_left_twice() {
+    let fake = fake();
+    // GitHub creates the comment, then answers 502; tfpost posts again.
+    fake.inject(
+        "POST",
+        "/issues/42/comments",
+        Fault::StatusAfterDoing(502),
+        1,
+    );
+    let t = target(&fake, Some(PR), "1111111aaaaaaa");
+    let outcome = post(
+        &t,
+        &plan_body("+ a", "1", "https://ci/1"),
+        &Run::default(),
+        &options(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.action, PostAction::Created);
+    assert_eq!(fake.comments_of(PR).len(), 2, "GitHub holds both");
+    let visible = visible_for(&fake, "envs/prod");
+    assert_eq!(visible.len(), 1, "the duplicate is hidden");
+    assert!(outcome.comment_urls[0].ends_with(&format!("-{}", visible[0].id)));
+    let hidden: Vec<_> = fake
+        .comments_of(PR)
+        .into_iter()
+        .filter(|c| c.minimized.is_some())
+        .collect();
+    assert_eq!(hidden[0].minimized.as_deref(), Some("duplicate"));
+}
+
+#[test]
+fn post_blocking_runs_without_a_caller_runtime() {
+    let fake = fake();
+    let t = target(&fake, Some(PR), "1111111aaaaaaa");
+    let opts = options();
+    let message = plan_body("+ a", "1", "https://ci/1");
+    let outcome = tfpost::notify::github::post_blocking(
+        &t,
+        &PostRequest {
+            target_key: "envs/prod",
+            kind: CommentKind::Plan,
+            message: &message,
+            result: Outcome::Changes,
+            destroys: false,
+            build_url: None,
+            options: &opts,
+        },
+    )
+    .unwrap();
+    assert_eq!(outcome.destination, Destination::PullRequest(PR));
+    assert_eq!(visible_for(&fake, "envs/prod").len(), 1);
 }

@@ -19,6 +19,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub const DOCS: &str = "https://docs.github.com/rest";
+/// The repository's numeric id, as GitHub's `Link` URLs use it.
+pub const REPOSITORY_ID: u64 = 123456;
 
 #[derive(Debug, Clone)]
 pub struct FakeComment {
@@ -53,6 +55,9 @@ pub enum Fault {
     RateLimitExhausted { in_secs: u64 },
     /// Accept the request and never answer.
     Hang,
+    /// Do what the request asks, then answer with this status anyway (GitHub's 502 after a
+    /// comment was created).
+    StatusAfterDoing(u16),
 }
 
 #[derive(Debug, Clone)]
@@ -405,33 +410,23 @@ fn handle(req: &Request, state: &Arc<Mutex<State>>, prefix: &str, port: u16) -> 
         authorization: req.headers.get("authorization").cloned(),
     });
 
+    let path = match path.strip_prefix(&format!("/repositories/{REPOSITORY_ID}/")) {
+        Some(rest) => format!("/repos/{}/{}/{rest}", st.owner, st.repo),
+        None => path,
+    };
     let fault = st
         .faults
         .iter_mut()
         .find(|f| f.times > 0 && f.method == req.method && path.contains(&f.path_contains));
-    if let Some(rule) = fault {
+    let fault = fault.map(|rule| {
         rule.times -= 1;
-        return match rule.fault.clone() {
-            Fault::Hang => None,
-            Fault::Status(status) => Some(error(status, reason(status))),
-            Fault::SecondaryRateLimit { retry_after } => {
-                let mut r = error(
-                    403,
-                    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-                );
-                r.headers
-                    .push(("retry-after".into(), retry_after.to_string()));
-                Some(r)
-            }
-            Fault::RateLimitExhausted { in_secs } => {
-                let mut r = error(403, "API rate limit exceeded for user ID 1.");
-                r.headers.push(("x-ratelimit-limit".into(), "5000".into()));
-                r.headers.push(("x-ratelimit-remaining".into(), "0".into()));
-                r.headers
-                    .push(("x-ratelimit-reset".into(), (now() + in_secs).to_string()));
-                Some(r)
-            }
-        };
+        rule.fault.clone()
+    });
+    let mut after_doing = None;
+    match fault {
+        Some(Fault::StatusAfterDoing(status)) => after_doing = Some(status),
+        Some(fault) => return fault_response(fault),
+        None => {}
     }
 
     let token = req
@@ -456,6 +451,9 @@ fn handle(req: &Request, state: &Arc<Mutex<State>>, prefix: &str, port: u16) -> 
         prefix,
         port,
     );
+    if let Some(status) = after_doing {
+        response = error(status, reason(status));
+    }
     response
         .headers
         .push(("x-ratelimit-limit".into(), "5000".into()));
@@ -574,7 +572,11 @@ fn route(
         return error(404, "Not Found");
     }
     let (owner, repo) = (st.owner.clone(), st.repo.clone());
-    let link_base = format!("http://127.0.0.1:{port}{prefix}{path}");
+    // GitHub's Link headers name the repository by id, not by owner/name.
+    let link_base = format!(
+        "http://127.0.0.1:{port}{prefix}/repositories/{REPOSITORY_ID}/{}",
+        segs[3..].join("/")
+    );
     let rest: Vec<&str> = segs[3..].to_vec();
     match (method, rest.as_slice()) {
         ("GET", ["issues", n, "comments"]) => {
@@ -884,5 +886,29 @@ fn graphql(st: &mut State, payload: Value) -> Response {
         answer(200, json!({ "data": data }))
     } else {
         answer(200, json!({ "data": data, "errors": errors }))
+    }
+}
+
+fn fault_response(fault: Fault) -> Option<Response> {
+    match fault {
+        Fault::Hang | Fault::StatusAfterDoing(_) => None,
+        Fault::Status(status) => Some(error(status, reason(status))),
+        Fault::SecondaryRateLimit { retry_after } => {
+            let mut r = error(
+                403,
+                "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            );
+            r.headers
+                .push(("retry-after".into(), retry_after.to_string()));
+            Some(r)
+        }
+        Fault::RateLimitExhausted { in_secs } => {
+            let mut r = error(403, "API rate limit exceeded for user ID 1.");
+            r.headers.push(("x-ratelimit-limit".into(), "5000".into()));
+            r.headers.push(("x-ratelimit-remaining".into(), "0".into()));
+            r.headers
+                .push(("x-ratelimit-reset".into(), (now() + in_secs).to_string()));
+            Some(r)
+        }
     }
 }

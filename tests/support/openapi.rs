@@ -85,7 +85,16 @@ pub fn check(request: &Recorded) -> Vec<String> {
         // the mutation and its classifier.
         return Vec::new();
     }
-    let Some((template, item)) = find_template(spec, &request.path) else {
+    // `Link` pagination URLs come from GitHub as `/repositories/{id}/...` (undocumented, but what
+    // GitHub sends); tfpost follows them as given. Check them as the `/repos/...` they stand for.
+    let normalized = match request.path.strip_prefix("/repositories/") {
+        Some(rest) => match rest.split_once('/') {
+            Some((id, tail)) if id.parse::<u64>().is_ok() => format!("/repos/owner/repo/{tail}"),
+            _ => request.path.clone(),
+        },
+        None => request.path.clone(),
+    };
+    let Some((template, item)) = find_template(spec, &normalized) else {
         return vec![format!("{what}: no such path in GitHub's REST API")];
     };
     let method = request.method.to_lowercase();
@@ -128,7 +137,7 @@ pub fn check(request: &Recorded) -> Vec<String> {
         }
     }
     let tsegs: Vec<&str> = template.split('/').collect();
-    for (t, actual) in tsegs.iter().zip(request.path.split('/')) {
+    for (t, actual) in tsegs.iter().zip(normalized.split('/')) {
         if let Some(name) = t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
             let p = params
                 .iter()

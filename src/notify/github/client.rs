@@ -4,7 +4,7 @@
 //! Paths are always sent relative to the base URL so octocrab adds the token only to requests
 //! bound for the configured API host; `Link` pagination URLs pointing anywhere else are refused.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, Method, StatusCode};
@@ -24,8 +24,8 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     /// First backoff delay after a 5xx or connection error; doubles each time.
     pub base_delay: Duration,
-    /// The most tfpost sleeps in total across one call's retries (rate-limit waits included); a
-    /// rate limit that resets later than this fails at once, saying when it resets.
+    /// The most tfpost sleeps in retries in total, across all calls of a run (rate-limit waits
+    /// included); a rate limit that resets later than that fails at once, saying when it resets.
     pub max_total_wait: Duration,
 }
 
@@ -107,6 +107,10 @@ pub struct GithubClient {
     token: String,
     policy: RetryPolicy,
     calls: AtomicU32,
+    /// Time slept in retries so far, in milliseconds, across all calls of this client.
+    waited_ms: AtomicU64,
+    /// POSTs sent again after an answer that may hide a success (5xx, connection error).
+    uncertain_posts: AtomicU32,
 }
 
 struct Answer {
@@ -185,7 +189,15 @@ impl GithubClient {
             token: token.to_string(),
             policy,
             calls: AtomicU32::new(0),
+            waited_ms: AtomicU64::new(0),
+            uncertain_posts: AtomicU32::new(0),
         })
+    }
+
+    /// How many POSTs were sent again after a 5xx or a connection error, where GitHub may have
+    /// done the first one anyway (a duplicate comment is possible).
+    pub fn uncertain_posts(&self) -> u32 {
+        self.uncertain_posts.load(Ordering::Relaxed)
     }
 
     /// How many HTTP requests this client has sent (retries included).
@@ -315,6 +327,15 @@ impl GithubClient {
     /// Hides comments as outdated (GraphQL `minimizeComment`), up to 50 per request through
     /// aliases. Returns how many GitHub confirmed.
     pub async fn minimize_outdated(&self, node_ids: &[String]) -> Result<usize, GithubError> {
+        self.minimize(node_ids, "OUTDATED").await
+    }
+
+    /// Hides comments with a `ReportedContentClassifiers` value (`OUTDATED`, `DUPLICATE`).
+    pub async fn minimize(
+        &self,
+        node_ids: &[String],
+        classifier: &str,
+    ) -> Result<usize, GithubError> {
         let mut done = 0;
         for chunk in node_ids.chunks(50) {
             let mut params = Vec::new();
@@ -323,7 +344,7 @@ impl GithubClient {
             for (i, id) in chunk.iter().enumerate() {
                 params.push(format!("$s{i}: ID!"));
                 fields.push(format!(
-                    "m{i}: minimizeComment(input: {{subjectId: $s{i}, classifier: OUTDATED}}) {{ minimizedComment {{ isMinimized }} }}"
+                    "m{i}: minimizeComment(input: {{subjectId: $s{i}, classifier: {classifier}}}) {{ minimizedComment {{ isMinimized }} }}"
                 ));
                 variables.insert(format!("s{i}"), Value::String(id.clone()));
             }
@@ -507,18 +528,21 @@ impl GithubClient {
         permission: &str,
     ) -> Result<Answer, GithubError> {
         let policy = &self.policy;
-        let mut waited = Duration::ZERO;
         let mut attempt = 0u32;
         // Shown in errors: the path without its query.
         let shown_path = path.split('?').next().unwrap_or(path).to_string();
         loop {
             attempt += 1;
             self.calls.fetch_add(1, Ordering::Relaxed);
+            let waited = Duration::from_millis(self.waited_ms.load(Ordering::Relaxed));
             let sent = tokio::time::timeout(
                 policy.timeout,
                 self.send_once(api, method.clone(), path, body.as_ref()),
             )
             .await;
+            // A rate-limit answer means GitHub did nothing; a 5xx or a broken connection may
+            // hide a success.
+            let uncertain = !matches!(&sent, Ok(Ok(a)) if is_rate_limit(a));
             let delay = match sent {
                 // A hang is not retried: a server that did not answer once within the timeout
                 // rarely does on a second try, and waiting several timeouts costs the CI job.
@@ -579,7 +603,11 @@ impl GithubClient {
                     }
                 }
             };
-            waited += delay;
+            if method == Method::POST && uncertain {
+                self.uncertain_posts.fetch_add(1, Ordering::Relaxed);
+            }
+            self.waited_ms
+                .fetch_add(delay.as_millis() as u64, Ordering::Relaxed);
             tokio::time::sleep(delay).await;
         }
     }

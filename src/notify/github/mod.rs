@@ -244,6 +244,7 @@ impl GithubNotifier {
         } else {
             let run = run_id();
             let mut replaced: Vec<u64> = Vec::new();
+            let mut created_ids: Vec<u64> = Vec::new();
             if request.options.patch && !current.is_empty() {
                 for i in 0..bodies.len() {
                     let body = compose(&run, i);
@@ -252,7 +253,11 @@ impl GithubNotifier {
                             replaced.push(old.id);
                             self.client.update_comment(&thread, old.id, &body).await?
                         }
-                        None => self.client.create_comment(&thread, &body).await?,
+                        None => {
+                            let created = self.client.create_comment(&thread, &body).await?;
+                            created_ids.push(created.id);
+                            created
+                        }
                     };
                     urls.push(comment.html_url);
                 }
@@ -263,9 +268,15 @@ impl GithubNotifier {
                         .client
                         .create_comment(&thread, &compose(&run, i))
                         .await?;
+                    created_ids.push(comment.id);
                     urls.push(comment.html_url);
                 }
                 action = PostAction::Created;
+            }
+            if self.client.uncertain_posts() > 0 && !created_ids.is_empty() {
+                hidden += self
+                    .hide_duplicates(&thread, &author, &run, &created_ids, &mut warnings)
+                    .await;
             }
             // Post first, hide after: if posting fails, the old comment stays visible.
             let outdated: Vec<String> = mine
@@ -275,7 +286,7 @@ impl GithubNotifier {
                 .collect();
             if !outdated.is_empty() {
                 match self.client.minimize_outdated(&outdated).await {
-                    Ok(n) => hidden = n,
+                    Ok(n) => hidden += n,
                     Err(err) => warnings.push(format!("cannot hide the older comments: {err}")),
                 }
             }
@@ -316,6 +327,48 @@ impl GithubNotifier {
             warnings,
             api_calls: self.client.api_calls(),
         })
+    }
+
+    /// A POST retried after a 5xx or a dropped connection may have been done twice: hide the
+    /// comments of this run that tfpost did not get an answer for, as duplicates.
+    async fn hide_duplicates(
+        &self,
+        thread: &Thread,
+        author: &Author,
+        run: &str,
+        created: &[u64],
+        warnings: &mut Vec<String>,
+    ) -> usize {
+        let comments = match self.client.list_comments(thread).await {
+            Ok(comments) => comments,
+            Err(err) => {
+                warnings.push(format!(
+                    "a comment was posted again after an error and tfpost cannot check for a duplicate: {err}"
+                ));
+                return 0;
+            }
+        };
+        let duplicates: Vec<String> = comments
+            .into_iter()
+            .filter(|c| author.matches(c) && !created.contains(&c.id))
+            .filter(|c| {
+                c.body
+                    .as_deref()
+                    .and_then(CommentMarker::parse)
+                    .is_some_and(|m| m.run == run)
+            })
+            .map(|c| c.node_id)
+            .collect();
+        if duplicates.is_empty() {
+            return 0;
+        }
+        match self.client.minimize(&duplicates, "DUPLICATE").await {
+            Ok(n) => n,
+            Err(err) => {
+                warnings.push(format!("cannot hide a duplicate comment: {err}"));
+                0
+            }
+        }
     }
 
     /// The pull request to comment on: the given one; else the one the commit belongs to (for
