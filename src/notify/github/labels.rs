@@ -25,8 +25,10 @@ impl LabelSpec {
     }
 }
 
-/// Which labels to use (names as tfnotify/tfcmt use them by default).
+/// Which labels to use (names as tfnotify/tfcmt use them by default). Fields left out of a
+/// config keep their defaults.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct LabelConfig {
     /// Off switch for all labels.
     pub enabled: bool,
