@@ -627,6 +627,28 @@ async fn labels_follow_the_plan_result_across_runs() {
         .unwrap();
     assert_eq!(fake.labels_of(PR), ["team/infra", "error"]);
 
+    // A state whose label is switched off (empty name): the stale label of the set goes.
+    let no_none_label = GithubOptions {
+        labels: tfpost::notify::github::LabelConfig {
+            no_changes: tfpost::notify::github::LabelSpec {
+                name: String::new(),
+                color: String::new(),
+                description: String::new(),
+            },
+            ..Default::default()
+        },
+        ..options()
+    };
+    let calm = Run {
+        target_key: "envs/staging",
+        result: Outcome::NoChanges,
+        ..Run::default()
+    };
+    post(&t, &body("fixed"), &calm, &no_none_label)
+        .await
+        .unwrap();
+    assert_eq!(fake.labels_of(PR), ["team/infra"]);
+
     // Labels off: nothing touched.
     let off = GithubOptions {
         labels: tfpost::notify::github::LabelConfig {

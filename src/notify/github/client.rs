@@ -463,8 +463,18 @@ impl GithubClient {
 
     /// Turns an absolute `Link` URL back into a path relative to the REST base, or `None` when
     /// it points elsewhere.
+    /// Only the path is taken from the link: requests (and the token) always go to the
+    /// configured host, even when a proxy or an alias makes GitHub name another one.
     fn relative_path(&self, url: &str) -> Option<String> {
-        let rest = url.strip_prefix(&self.rest_prefix)?;
+        if let Some(rest) = url.strip_prefix(&self.rest_prefix)
+            && rest.starts_with('/')
+        {
+            return Some(rest.to_string());
+        }
+        let link: http::Uri = url.parse().ok()?;
+        let base: http::Uri = self.rest_prefix.parse().ok()?;
+        let base_path = base.path().trim_end_matches('/');
+        let rest = link.path_and_query()?.as_str().strip_prefix(base_path)?;
         rest.starts_with('/').then(|| rest.to_string())
     }
 

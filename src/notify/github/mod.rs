@@ -27,6 +27,25 @@ use crate::message::GithubMessage;
 use crate::model::Outcome;
 use client::Comment;
 
+/// The REST base URL from the environment (`GITHUB_API_URL`), `https://api.github.com` when
+/// unset or empty. `env` looks a variable up (tests pass a map; the binary, `std::env::var`).
+pub fn api_url_from_env(env: impl Fn(&str) -> Option<String>) -> String {
+    env("GITHUB_API_URL")
+        .map(|u| u.trim().trim_end_matches('/').to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "https://api.github.com".to_string())
+}
+
+/// The token from the environment: `TFPOST_GITHUB_TOKEN`, else `GITHUB_TOKEN`; empty counts as
+/// unset.
+pub fn token_from_env(env: impl Fn(&str) -> Option<String>) -> Option<String> {
+    ["TFPOST_GITHUB_TOKEN", "GITHUB_TOKEN"]
+        .into_iter()
+        .filter_map(&env)
+        .map(|t| t.trim().to_string())
+        .find(|t| !t.is_empty())
+}
+
 /// Where to post: the API, the token, the repository, and the pull request and/or commit.
 #[derive(Clone)]
 pub struct GithubTarget {
@@ -558,6 +577,32 @@ mod tests {
         assert_ne!(
             content_hash(&["ab", "c"], &[]),
             content_hash(&["a", "bc"], &[])
+        );
+    }
+
+    #[test]
+    fn environment_gives_api_url_and_token() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(api_url_from_env(env(&[])), "https://api.github.com");
+        assert_eq!(
+            api_url_from_env(env(&[("GITHUB_API_URL", "https://ghe.corp/api/v3/")])),
+            "https://ghe.corp/api/v3"
+        );
+        assert_eq!(token_from_env(env(&[])), None);
+        assert_eq!(
+            token_from_env(env(&[("GITHUB_TOKEN", "a"), ("TFPOST_GITHUB_TOKEN", "b")])),
+            Some("b".into())
+        );
+        assert_eq!(
+            token_from_env(env(&[("GITHUB_TOKEN", "a"), ("TFPOST_GITHUB_TOKEN", "")])),
+            Some("a".into())
         );
     }
 
