@@ -26,6 +26,7 @@ fn fast_retry() -> RetryPolicy {
         max_attempts: 4,
         base_delay: Duration::from_millis(20),
         max_total_wait: Duration::from_secs(5),
+        write_interval: Duration::ZERO,
     }
 }
 
@@ -1051,4 +1052,45 @@ fn post_blocking_runs_without_a_caller_runtime() {
     .unwrap();
     assert_eq!(outcome.destination, Destination::PullRequest(PR));
     assert_eq!(visible_for(&fake, "envs/prod").len(), 1);
+}
+
+#[tokio::test]
+async fn the_parts_of_a_split_plan_are_paced() {
+    let fake = fake();
+    let t = target(&fake, Some(PR), "1111111aaaaaaa");
+    let opts = GithubOptions {
+        overflow: Overflow::Split,
+        retry: RetryPolicy {
+            write_interval: Duration::from_millis(300),
+            ..fast_retry()
+        },
+        ..options()
+    };
+    let message = GithubMessage {
+        body: "cut".into(),
+        parts: vec![
+            "part 1 of 3".into(),
+            "part 2 of 3".into(),
+            "part 3 of 3".into(),
+        ],
+    };
+    let started = Instant::now();
+    let outcome = post(&t, &message, &Run::default(), &opts).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(600));
+    assert_eq!(outcome.comment_urls.len(), 3);
+}
+
+#[tokio::test]
+async fn a_missing_token_is_said_plainly() {
+    let fake = fake();
+    let t = GithubTarget {
+        token: "  ".into(),
+        ..target(&fake, Some(PR), "1")
+    };
+    let err = post(&t, &plan_body("+ a", "1", "u"), &Run::default(), &options())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, GithubError::MissingToken));
+    assert!(err.to_string().contains("GITHUB_TOKEN"));
+    assert!(fake.requests().is_empty(), "nothing sent without a token");
 }

@@ -27,6 +27,9 @@ pub struct RetryPolicy {
     /// The most tfpost sleeps in retries in total, across all calls of a run (rate-limit waits
     /// included); a rate limit that resets later than that fails at once, saying when it resets.
     pub max_total_wait: Duration,
+    /// Pause between the comments of a split plan: GitHub asks for a second between
+    /// content-creating requests, or it answers with a secondary rate limit.
+    pub write_interval: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -36,6 +39,7 @@ impl Default for RetryPolicy {
             max_attempts: 4,
             base_delay: Duration::from_secs(1),
             max_total_wait: Duration::from_secs(90),
+            write_interval: Duration::from_secs(1),
         }
     }
 }
@@ -160,11 +164,7 @@ impl GithubClient {
             return Err(invalid("no host"));
         }
         if token.trim().is_empty() {
-            return Err(GithubError::Unauthorized {
-                method: "-".into(),
-                path: "-".into(),
-                message: "no token given".into(),
-            });
+            return Err(GithubError::MissingToken);
         }
         let build = |base: &str| -> Result<Octocrab, GithubError> {
             Octocrab::builder()
@@ -198,6 +198,11 @@ impl GithubClient {
     /// done the first one anyway (a duplicate comment is possible).
     pub fn uncertain_posts(&self) -> u32 {
         self.uncertain_posts.load(Ordering::Relaxed)
+    }
+
+    /// The timing policy in force.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
     }
 
     /// How many HTTP requests this client has sent (retries included).

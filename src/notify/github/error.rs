@@ -13,6 +13,10 @@ pub enum GithubError {
     )]
     InvalidApiUrl { url: String, reason: String },
 
+    /// No token at all.
+    #[error("no GitHub token: set GITHUB_TOKEN or TFPOST_GITHUB_TOKEN")]
+    MissingToken,
+
     /// Nothing to comment on: no pull request and no commit SHA.
     #[error(
         "no pull request or commit to comment on: set the PR number (--pr) or the commit SHA (--sha)"

@@ -273,6 +273,7 @@ impl GithubNotifier {
                             self.client.update_comment(&thread, old.id, &body).await?
                         }
                         None => {
+                            self.pace(i).await;
                             let created = self.client.create_comment(&thread, &body).await?;
                             created_ids.push(created.id);
                             created
@@ -283,6 +284,7 @@ impl GithubNotifier {
                 action = PostAction::Updated;
             } else {
                 for i in 0..bodies.len() {
+                    self.pace(i).await;
                     let comment = self
                         .client
                         .create_comment(&thread, &compose(&run, i))
@@ -346,6 +348,14 @@ impl GithubNotifier {
             warnings,
             api_calls: self.client.api_calls(),
         })
+    }
+
+    /// Waits between the comments of a split plan (not before the first).
+    async fn pace(&self, part: usize) {
+        let interval = self.client.policy().write_interval;
+        if part > 0 && !interval.is_zero() {
+            tokio::time::sleep(interval).await;
+        }
     }
 
     /// A POST retried after a 5xx or a dropped connection may have been done twice: hide the
