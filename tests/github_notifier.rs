@@ -4,6 +4,8 @@
 
 #[path = "support/fake_github.rs"]
 mod fake_github;
+#[path = "support/graphql_schema.rs"]
+mod graphql_schema;
 #[path = "support/openapi.rs"]
 mod openapi;
 
@@ -1093,4 +1095,51 @@ async fn a_missing_token_is_said_plainly() {
     assert!(matches!(err, GithubError::MissingToken));
     assert!(err.to_string().contains("GITHUB_TOKEN"));
     assert!(fake.requests().is_empty(), "nothing sent without a token");
+}
+
+#[test]
+fn the_graphql_check_catches_what_github_would_refuse() {
+    use serde_json::json;
+    let good = json!({
+        "query": "mutation m($s0: ID!) { m0: minimizeComment(input: {subjectId: $s0, classifier: OUTDATED}) { minimizedComment { isMinimized } } }",
+        "variables": {"s0": "IC_1"}
+    });
+    assert_eq!(graphql_schema::check(&good), Vec::<String>::new());
+    for (query, why) in [
+        (
+            "mutation m($s0: ID!) { m0: minimizeComment(input: {subjectId: $s0, classifier: STALE}) { minimizedComment { isMinimized } } }",
+            "enum value",
+        ),
+        (
+            "mutation m($s0: String!) { m0: minimizeComment(input: {subjectId: $s0, classifier: OUTDATED}) { minimizedComment { isMinimized } } }",
+            "variable type",
+        ),
+        (
+            "mutation m($s0: ID!) { m0: minimizeComment(input: {subjectId: $s0}) { minimizedComment { isMinimized } } }",
+            "required field",
+        ),
+        (
+            "mutation m($s0: ID!) { m0: minimiseComment(input: {subjectId: $s0, classifier: OUTDATED}) { minimizedComment { isMinimized } } }",
+            "field name",
+        ),
+        (
+            "mutation m($s0: ID!) { m0: minimizeComment(input: {subjectId: $s0, classifier: OUTDATED}) { minimizedComment { hidden } } }",
+            "selection",
+        ),
+        (
+            "mutation m($s0: ID!) { m0: minimizeComment(input: {subjectId: $s0, classifier: OUTDATED}) }",
+            "missing selection",
+        ),
+    ] {
+        let payload = json!({ "query": query, "variables": {"s0": "IC_1"} });
+        assert!(
+            !graphql_schema::check(&payload).is_empty(),
+            "{why} not caught"
+        );
+    }
+    let undeclared = json!({ "query": good["query"], "variables": {} });
+    assert!(
+        !graphql_schema::check(&undeclared).is_empty(),
+        "unsupplied variable not caught"
+    );
 }

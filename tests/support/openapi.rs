@@ -16,23 +16,34 @@ use serde_json::Value;
 use super::fake_github::Recorded;
 
 static SPEC: OnceLock<Value> = OnceLock::new();
+static PATHS: OnceLock<(String, String)> = OnceLock::new();
 
-/// The REST description, installed on first use; panics loudly when it cannot be had.
-pub fn spec() -> &'static Value {
-    SPEC.get_or_init(|| {
+/// The REST description's and the GraphQL schema's paths, installed on first use by
+/// `tests/support/fetch-openapi.sh`; panics loudly when they cannot be had.
+pub fn description_paths() -> &'static (String, String) {
+    PATHS.get_or_init(|| {
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/support/fetch-openapi.sh");
         let out = Command::new("bash")
             .arg(&script)
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-        let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        if !out.status.success() || path.is_empty() {
-            panic!(
-                "GitHub's OpenAPI description (@octokit/openapi) is missing and could not be installed: {}\nRun tests/support/fetch-openapi.sh with npm registry access once; it caches the file.",
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let mut lines = stdout.lines().map(str::trim).filter(|l| !l.is_empty());
+        match (out.status.success(), lines.next(), lines.next()) {
+            (true, Some(rest), Some(graphql)) => (rest.to_string(), graphql.to_string()),
+            _ => panic!(
+                "GitHub's API descriptions (@octokit/openapi, @octokit/graphql-schema) are missing and could not be installed: {}\nRun tests/support/fetch-openapi.sh with npm registry access once; it caches them.",
                 String::from_utf8_lossy(&out.stderr)
-            );
+            ),
         }
-        let text = std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    })
+}
+
+/// The REST description.
+pub fn spec() -> &'static Value {
+    SPEC.get_or_init(|| {
+        let path = &description_paths().0;
+        let text = std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
         serde_json::from_slice(&text).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
     })
 }
@@ -81,9 +92,14 @@ pub fn check(request: &Recorded) -> Vec<String> {
     let spec = spec();
     let what = format!("{} {}", request.method, request.path);
     if request.path == "/graphql" {
-        // GraphQL is described by GitHub's GraphQL schema, not the REST one; the fake checks
-        // the mutation and its classifier.
-        return Vec::new();
+        // GraphQL is described by GitHub's GraphQL schema, not the REST one.
+        let Some(body) = &request.body else {
+            return vec![format!("{what}: no body")];
+        };
+        return super::graphql_schema::check(body)
+            .into_iter()
+            .map(|p| format!("{what}: {p}"))
+            .collect();
     }
     // `Link` pagination URLs come from GitHub as `/repositories/{id}/...` (undocumented, but what
     // GitHub sends); tfpost follows them as given. Check them as the `/repos/...` they stand for.
