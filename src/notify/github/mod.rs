@@ -177,6 +177,11 @@ impl GithubNotifier {
         })
     }
 
+    /// HTTP requests sent so far (also after a failed post).
+    pub fn api_calls(&self) -> u32 {
+        self.client.api_calls()
+    }
+
     /// Posts `request`; see the module documentation for what that means.
     pub async fn post(&self, request: &PostRequest<'_>) -> Result<PostOutcome, GithubError> {
         let mut warnings = Vec::new();
