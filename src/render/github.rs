@@ -21,6 +21,10 @@ use super::inert::{
 use crate::message::{GITHUB_COMMENT_MAX_CHARS, GithubMessage};
 use crate::model::{Action, Diagnostic, Kind, Outcome, Report, ResourceChange, Summary, Tool};
 
+/// The longest body tfpost renders: GitHub's limit less room for the hidden marker the GitHub
+/// notifier puts before it (JSON of a few hundred characters), so posting never has to cut.
+pub const BODY_MAX_CHARS: usize = GITHUB_COMMENT_MAX_CHARS - NOTIFIER_ROOM;
+const NOTIFIER_ROOM: usize = 2_048;
 /// Room kept free below the limit for the joins the estimate does not count exactly.
 const SLACK_ROOM: usize = 2_000;
 /// A single diff longer than this is cut inside its block: one resource must not crowd out all
@@ -90,7 +94,7 @@ pub fn parse_failure(raw: &[u8], error: &str, ctx: &RenderContext) -> GithubMess
         .unwrap_or_else(|e| format!("### {heading}\n\ntfpost could not render this comment: {e}\n"))
     };
     let full = render(&code_block(&text, ""), None);
-    if github_len(&full) <= GITHUB_COMMENT_MAX_CHARS {
+    if github_len(&full) <= BODY_MAX_CHARS {
         return GithubMessage {
             body: full,
             parts: Vec::new(),
@@ -99,7 +103,7 @@ pub fn parse_failure(raw: &[u8], error: &str, ctx: &RenderContext) -> GithubMess
     // Terraform prints what went wrong at the end: keep the head for context and most room
     // for the tail.
     let overhead = github_len(&render("", Some(String::new()))) + 600;
-    let room = GITHUB_COMMENT_MAX_CHARS.saturating_sub(overhead);
+    let room = BODY_MAX_CHARS.saturating_sub(overhead);
     let (head, tail, dropped) = head_and_tail(&text, room / 5, room - room / 5);
     let kept = format!("{head}\n… {dropped} lines cut here …\n\n{tail}");
     let cut = format!(
@@ -107,7 +111,7 @@ pub fn parse_failure(raw: &[u8], error: &str, ctx: &RenderContext) -> GithubMess
         build_hint(ctx)
     );
     let body = ensure_fits(render(&code_block(&kept, ""), Some(cut)));
-    let chunk = GITHUB_COMMENT_MAX_CHARS / 2;
+    let chunk = BODY_MAX_CHARS / 2;
     let mut segments = Vec::new();
     let mut rest = text.as_str();
     while !rest.is_empty() {
@@ -374,9 +378,9 @@ impl<'r> Pieces<'r> {
     fn message(&self) -> GithubMessage {
         // Rendering everything is only worth it when it can fit: a big plan's full rendering is
         // megabytes.
-        if self.optional_len() <= GITHUB_COMMENT_MAX_CHARS {
+        if self.optional_len() <= BODY_MAX_CHARS {
             let full = self.render(&self.shown(&self.all(), None, false));
-            if github_len(&full) <= GITHUB_COMMENT_MAX_CHARS {
+            if github_len(&full) <= BODY_MAX_CHARS {
                 return GithubMessage {
                     body: full,
                     parts: Vec::new(),
@@ -392,12 +396,12 @@ impl<'r> Pieces<'r> {
             let notice = self.cut_notice(&cut);
             body = self.render(&self.shown(&sel, Some(notice), false));
             let len = github_len(&body);
-            if len <= GITHUB_COMMENT_MAX_CHARS {
+            if len <= BODY_MAX_CHARS {
                 break;
             }
-            spare += 2 * (len - GITHUB_COMMENT_MAX_CHARS) + SLACK_ROOM;
+            spare += 2 * (len - BODY_MAX_CHARS) + SLACK_ROOM;
         }
-        if github_len(&body) > GITHUB_COMMENT_MAX_CHARS {
+        if github_len(&body) > BODY_MAX_CHARS {
             let (sel, cut) = (self.none(), self.cut_all());
             body = self.render(&self.shown(&sel, Some(self.cut_notice(&cut)), false));
         }
@@ -413,7 +417,7 @@ impl<'r> Pieces<'r> {
     fn select_within_budget(&self, spare: usize) -> (Selection, Cut) {
         let skeleton =
             self.render(&self.shown(&self.none(), Some(self.cut_notice_placeholder()), false));
-        let mut room = GITHUB_COMMENT_MAX_CHARS.saturating_sub(github_len(&skeleton) + spare);
+        let mut room = BODY_MAX_CHARS.saturating_sub(github_len(&skeleton) + spare);
         let mut sel = self.none();
         // A piece costs its length plus the template's joins: a blank line before a block, a
         // list item's `- ` (indented when nested) and line end.
@@ -558,7 +562,7 @@ impl<'r> Pieces<'r> {
     /// The whole comment as several bodies, each within the limit, for split mode.
     fn parts(&self) -> Vec<String> {
         let head = self.render(&self.shown(&self.none(), None, true));
-        let part_room = GITHUB_COMMENT_MAX_CHARS / 2;
+        let part_room = BODY_MAX_CHARS / 2;
         let mut segments = Vec::new();
         // The caution block of the head names as many as fit; the parts name the rest.
         if self.destroy_more > 0 {
@@ -639,7 +643,7 @@ enum Segment {
 fn pack_parts(head: &str, segments: Vec<Segment>, heading: &str) -> Vec<String> {
     // Room for the "part i of n" line and the continued heading.
     let marker_room = github_len(heading) + 200;
-    let room = GITHUB_COMMENT_MAX_CHARS.saturating_sub(marker_room + SLACK_ROOM);
+    let room = BODY_MAX_CHARS.saturating_sub(marker_room + SLACK_ROOM);
     let mut bodies: Vec<String> = vec![ensure_fits(head.trim_end().to_string())];
     let mut used = github_len(&bodies[0]);
     let mut after_item = false;
@@ -684,7 +688,7 @@ fn pack_parts(head: &str, segments: Vec<Segment>, heading: &str) -> Vec<String> 
 /// Last resort: a body that is still too long is cut at a line end. The optional pieces are
 /// chosen so that this does not happen; it guards the limit against estimate errors.
 fn ensure_fits(body: String) -> String {
-    if github_len(&body) <= GITHUB_COMMENT_MAX_CHARS {
+    if github_len(&body) <= BODY_MAX_CHARS {
         return body;
     }
     let note = "\n\n**Cut here:** tfpost's comment exceeded GitHub's size limit.\n";
@@ -692,8 +696,8 @@ fn ensure_fits(body: String) -> String {
     // a fence so long it would not fit is not worth keeping the text for.
     let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence_len = longest.max(2) + 1;
-    let room = GITHUB_COMMENT_MAX_CHARS.saturating_sub(github_len(note) + fence_len + 8);
-    if room < GITHUB_COMMENT_MAX_CHARS / 2 {
+    let room = BODY_MAX_CHARS.saturating_sub(github_len(note) + fence_len + 8);
+    if room < BODY_MAX_CHARS / 2 {
         return note.trim_start().to_string();
     }
     let (kept, _) = cut_lines(&body, room);

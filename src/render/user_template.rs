@@ -28,7 +28,7 @@ use serde::Serialize;
 use super::RenderContext;
 use super::github;
 use super::inert;
-use crate::message::{GITHUB_COMMENT_MAX_CHARS, GithubMessage};
+use crate::message::GithubMessage;
 use crate::model::{Action, Diagnostic, Kind, Outcome, Report};
 
 /// Why a user template could not be used.
@@ -140,11 +140,11 @@ impl UserTemplate {
             .render(Value::from_serialize(&context))
             .map_err(|e| self.error(&e))?;
         let chars = inert::github_len(&rendered);
-        if chars > GITHUB_COMMENT_MAX_CHARS {
+        if chars > github::BODY_MAX_CHARS {
             return Err(TemplateError::TooLong {
                 path: self.path.clone(),
                 chars,
-                max: GITHUB_COMMENT_MAX_CHARS,
+                max: github::BODY_MAX_CHARS,
             });
         }
         Ok(rendered)

@@ -289,11 +289,7 @@ fn fifty_thousand_resources_fit_in_one_comment() {
     let message = plan(&big_plan(50_000), &ctx());
     let elapsed = started.elapsed();
     let body = &message.body;
-    assert!(
-        github_len(body) <= GITHUB_COMMENT_MAX_CHARS,
-        "{}",
-        github_len(body)
-    );
+    assert!(github_len(body) <= BODY_MAX_CHARS, "{}", github_len(body));
     assert!(body.contains("🟥 **5,000** to destroy · 🟧 **5,000** to replace · 🟩 **30,000** to create · 🟨 **10,000** to update"));
     assert!(body.contains(
         "> [!CAUTION]\n> This plan destroys **5,000** and replaces **5,000** resources:"
@@ -312,7 +308,7 @@ fn fifty_thousand_resources_fit_in_one_comment() {
     assert!(n > 1);
     for (i, part) in message.parts.iter().enumerate() {
         assert!(
-            github_len(part) <= GITHUB_COMMENT_MAX_CHARS,
+            github_len(part) <= BODY_MAX_CHARS,
             "part {i}: {}",
             github_len(part)
         );
@@ -334,7 +330,7 @@ fn fifty_thousand_resources_fit_in_one_comment() {
 fn cut_comment_keeps_diffs_of_destroyed_resources_first() {
     let message = plan(&big_plan(1_000), &ctx());
     let body = &message.body;
-    assert!(github_len(body) <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(github_len(body) <= BODY_MAX_CHARS);
     // All 1,000 addresses are listed (lists go before diffs) ...
     assert!(body.contains("`module.m[\"k999\"].null_resource.x[999]`"));
     // ... and the diffs shown are the destructive ones first.
@@ -362,14 +358,14 @@ fn one_huge_diff_is_cut_inside_its_block() {
         ),
     ];
     let message = plan(&report, &ctx());
-    assert!(github_len(&message.body) <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(github_len(&message.body) <= BODY_MAX_CHARS);
     assert!(message.body.contains("more lines in the CI build log\n```"));
     assert!(message.body.contains("<code>null_resource.small</code>"));
     assert!(
         message
             .parts
             .iter()
-            .all(|p| github_len(p) <= GITHUB_COMMENT_MAX_CHARS)
+            .all(|p| github_len(p) <= BODY_MAX_CHARS)
     );
 }
 
@@ -383,7 +379,7 @@ fn huge_errors_and_message_still_fit() {
     let mut ctx = ctx();
     ctx.message = Some("m".repeat(100_000));
     let body = plan(&report, &ctx).body;
-    assert!(github_len(&body) <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(github_len(&body) <= BODY_MAX_CHARS);
     assert!(body.contains("**`Error number 0`**"));
     assert!(body.contains("more errors."));
 }
@@ -404,7 +400,7 @@ fn parse_failure_keeps_the_raw_output() {
 fn parse_failure_of_a_huge_output_keeps_head_and_tail() {
     let raw: String = (0..100_000).map(|i| format!("line {i}\n")).collect();
     let message = parse_failure(raw.as_bytes(), "no plan found", &ctx());
-    assert!(github_len(&message.body) <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(github_len(&message.body) <= BODY_MAX_CHARS);
     assert!(message.body.contains("\nline 0\n"));
     assert!(message.body.contains("\nline 99999\n"));
     assert!(message.body.contains("lines cut here"));
@@ -414,7 +410,7 @@ fn parse_failure_of_a_huge_output_keeps_head_and_tail() {
         message
             .parts
             .iter()
-            .all(|p| github_len(p) <= GITHUB_COMMENT_MAX_CHARS)
+            .all(|p| github_len(p) <= BODY_MAX_CHARS)
     );
 }
 
@@ -454,7 +450,7 @@ fn a_cut_comment_uses_its_room() {
         .collect();
     let body = plan(&report, &ctx()).body;
     let len = github_len(&body);
-    assert!(len <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(len <= BODY_MAX_CHARS);
     assert!(len > GITHUB_COMMENT_MAX_CHARS - 10_000, "{len}");
     assert!(body.matches("\n- `null_resource.many[").count() >= 1_500);
 }
@@ -463,13 +459,13 @@ fn a_cut_comment_uses_its_room() {
 fn ensure_fits_closes_fences_and_respects_the_limit() {
     let body = format!("```\n{}\n", "x\n".repeat(40_000));
     let fitted = ensure_fits(body);
-    assert!(github_len(&fitted) <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(github_len(&fitted) <= BODY_MAX_CHARS);
     assert!(
         fitted
             .ends_with("````\n\n\n**Cut here:** tfpost's comment exceeded GitHub's size limit.\n")
     );
     let ticks = ensure_fits("`".repeat(70_000));
-    assert!(github_len(&ticks) <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(github_len(&ticks) <= BODY_MAX_CHARS);
 }
 
 #[test]
@@ -477,14 +473,14 @@ fn a_huge_title_still_fits() {
     let mut ctx = ctx();
     ctx.title = Some("t".repeat(100_000));
     let message = plan(&kitchen_sink(), &ctx);
-    assert!(github_len(&message.body) <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(github_len(&message.body) <= BODY_MAX_CHARS);
     assert!(message.body.starts_with("### tttt"));
     assert!(message.body.contains("> [!CAUTION]"));
     assert!(
         message
             .parts
             .iter()
-            .all(|p| github_len(p) <= GITHUB_COMMENT_MAX_CHARS)
+            .all(|p| github_len(p) <= BODY_MAX_CHARS)
     );
 }
 
@@ -495,7 +491,7 @@ fn many_warnings_do_not_crowd_out_the_lists() {
         .map(|i| diagnostic(&format!("Warning {i}"), &"w".repeat(2_000)))
         .collect();
     let body = plan(&report, &ctx()).body;
-    assert!(github_len(&body) <= GITHUB_COMMENT_MAX_CHARS);
+    assert!(github_len(&body) <= BODY_MAX_CHARS);
     assert!(body.contains("<code>Warning 0</code>"));
     assert!(body.contains("more warnings."));
     assert!(body.matches("\n- `module.m[").count() > 300);
