@@ -6,5 +6,6 @@
 pub mod cli;
 pub mod message;
 pub mod model;
+pub mod notify;
 pub mod parse;
 pub mod render;
