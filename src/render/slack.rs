@@ -83,7 +83,7 @@ pub fn render(report: &Report, ctx: &RenderContext) -> SlackMessage {
         blocks.push(block);
     }
 
-    let details = detail_items(report);
+    let details = Details::of(report);
     let has_details = !details.is_empty();
     let thread_reply = if has_details {
         thread_replies(&details, report, ctx)
@@ -324,10 +324,12 @@ struct FittedCode {
 fn head_code(lines: &[&str], max: usize) -> FittedCode {
     let note_reserve = 60;
     let mut body = String::new();
+    let mut body_len = 0;
     let mut taken = 0;
     for line in lines {
         let escaped = escape_code(line);
-        if slack_len(&body) + slack_len(&escaped) + 1 + 8 + note_reserve > max {
+        let line_len = slack_len(&escaped);
+        if body_len + line_len + 1 + 8 + note_reserve > max {
             if taken == 0 {
                 // One line longer than the section: show its start.
                 let room = max.saturating_sub(8 + note_reserve);
@@ -339,6 +341,7 @@ fn head_code(lines: &[&str], max: usize) -> FittedCode {
         }
         body.push_str(&escaped);
         body.push('\n');
+        body_len += line_len + 1;
         taken += 1;
     }
     let skipped = lines.len() - taken;
@@ -799,54 +802,90 @@ fn notes_block(report: &Report) -> Option<Value> {
 }
 
 /// One piece of the details: an error with its explanation, a resource with its diff, or the
-/// output changes. Already escaped mrkdwn, each at most a section long.
-fn detail_items(report: &Report) -> Vec<String> {
-    let mut items = Vec::new();
-    for d in &report.errors {
-        let mut item = format!(":x: *Error:* {}", inline_code(&truncate(&d.summary, 300)));
-        let location = diagnostic_location(d);
-        if !location.is_empty() {
-            let _ = write!(item, "\n{}", inline_code(&location));
+/// output changes.
+enum Detail<'a> {
+    Error(&'a Diagnostic),
+    Resource(&'a ResourceChange),
+    Outputs,
+}
+
+/// The details in the order they are shown, rendered on demand: a plan of 50,000 resources
+/// has that many, of which a message shows a few dozen.
+struct Details<'a> {
+    report: &'a Report,
+    items: Vec<Detail<'a>>,
+}
+
+impl<'a> Details<'a> {
+    fn of(report: &'a Report) -> Details<'a> {
+        let mut items: Vec<Detail<'a>> = report.errors.iter().map(Detail::Error).collect();
+        // Destroyed and replaced resources first: the thread is read top-down and often not to
+        // the end. Within each group, the plan's order.
+        let destructive = report
+            .resources
+            .iter()
+            .filter(|r| r.action.is_destructive());
+        let rest = report
+            .resources
+            .iter()
+            .filter(|r| !r.action.is_destructive());
+        items.extend(destructive.chain(rest).map(Detail::Resource));
+        if !report.outputs.is_empty() {
+            items.push(Detail::Outputs);
         }
-        if !d.detail.trim().is_empty() {
-            item.push('\n');
-            let room = limits::SECTION_TEXT_MAX - slack_len(&item) - 50;
-            item.push_str(&code_block(&d.detail, room).0);
+        Details { report, items }
+    }
+
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Item `i` as escaped mrkdwn, at most a section long.
+    fn text(&self, i: usize) -> String {
+        match self.items.get(i) {
+            Some(Detail::Error(d)) => error_item(d),
+            Some(Detail::Resource(r)) => resource_item(r, self.report.kind),
+            Some(Detail::Outputs) => outputs_item(self.report),
+            None => String::new(),
         }
-        items.push(item);
     }
-    // Destroyed and replaced resources first: the thread is read top-down and often not to the
-    // end. Within each group, the plan's order.
-    let destructive = report
-        .resources
-        .iter()
-        .filter(|r| r.action.is_destructive());
-    let rest = report
-        .resources
-        .iter()
-        .filter(|r| !r.action.is_destructive());
-    for r in destructive.chain(rest) {
-        items.push(resource_item(r, report.kind));
+}
+
+fn error_item(d: &Diagnostic) -> String {
+    let mut item = format!(":x: *Error:* {}", inline_code(&truncate(&d.summary, 300)));
+    let location = diagnostic_location(d);
+    if !location.is_empty() {
+        let _ = write!(item, "\n{}", inline_code(&location));
     }
-    if !report.outputs.is_empty() {
-        let mut text = String::new();
-        for o in &report.outputs {
-            match &o.diff {
-                Some(diff) => {
-                    text.push_str(diff);
-                    text.push('\n');
-                }
-                None => {
-                    let _ = writeln!(text, "{} ({})", o.name, o.action.as_str());
-                }
+    if !d.detail.trim().is_empty() {
+        item.push('\n');
+        let room = limits::SECTION_TEXT_MAX.saturating_sub(slack_len(&item) + 50);
+        item.push_str(&code_block(&d.detail, room).0);
+    }
+    item
+}
+
+fn outputs_item(report: &Report) -> String {
+    let mut text = String::new();
+    for o in &report.outputs {
+        match &o.diff {
+            Some(diff) => {
+                text.push_str(diff);
+                text.push('\n');
+            }
+            None => {
+                let _ = writeln!(text, "{} ({})", o.name, o.action.as_str());
             }
         }
-        let mut item = String::from(":page_facing_up: *Changes to outputs*\n");
-        let room = limits::SECTION_TEXT_MAX - slack_len(&item) - 50;
-        item.push_str(&code_block(&text, room).0);
-        items.push(item);
     }
-    items
+    let mut item = String::from(":page_facing_up: *Changes to outputs*\n");
+    let room = limits::SECTION_TEXT_MAX - slack_len(&item) - 50;
+    item.push_str(&code_block(&dedent(&text), room).0);
+    item
 }
 
 fn resource_item(r: &ResourceChange, kind: Kind) -> String {
@@ -866,11 +905,30 @@ fn resource_item(r: &ResourceChange, kind: Kind) -> String {
         let _ = write!(item, " _({})_", escape(&truncate(reason, 200)));
     }
     if let Some(diff) = &r.diff {
+        let diff = dedent(diff);
+        let diff = diff.as_str();
         item.push('\n');
         let room = limits::SECTION_TEXT_MAX.saturating_sub(slack_len(&item) + 50);
         item.push_str(&code_block(diff, room).0);
     }
     item
+}
+
+/// Removes the indentation every line shares: Terraform indents change blocks by two to four
+/// spaces, which only costs width on a phone.
+fn dedent(text: &str) -> String {
+    let indent = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start_matches(' ').len())
+        .min()
+        .unwrap_or(0);
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        out.push_str(line.get(indent..).unwrap_or(line.trim_start_matches(' ')));
+        out.push('\n');
+    }
+    out
 }
 
 struct InlineDetails {
@@ -879,12 +937,13 @@ struct InlineDetails {
 }
 
 /// The webhook copy of the details: as many items as fit in `budget`, in two sections at most.
-fn inline_details(items: &[String], budget: usize) -> InlineDetails {
+fn inline_details(items: &Details, budget: usize) -> InlineDetails {
     let mut sections: Vec<String> = Vec::new();
     let mut used = 0;
     let mut taken = 0;
     let max_sections = 2;
-    for item in items {
+    for i in 0..items.len() {
+        let item = &items.text(i);
         let len = slack_len(item) + 1;
         if used + len > budget {
             break;
@@ -923,7 +982,7 @@ fn inline_details(items: &[String], budget: usize) -> InlineDetails {
 /// The details as chained thread replies: items packed into sections, sections into
 /// messages within the block and text budgets, at most [`limits::THREAD_REPLIES_MAX`].
 fn thread_replies(
-    items: &[String],
+    items: &Details,
     report: &Report,
     ctx: &RenderContext,
 ) -> Option<Box<SlackMessage>> {
@@ -934,7 +993,8 @@ fn thread_replies(
     let mut current: Vec<String> = Vec::new();
     let mut current_len = 0;
     let mut taken = 0;
-    for item in items {
+    for i in 0..items.len() {
+        let item = &items.text(i);
         let len = slack_len(item) + 1;
         let fits_section = current
             .last()
@@ -1075,4 +1135,538 @@ fn blocks_text_len(blocks: &[Value]) -> usize {
 /// that check [`limits::BLOCKS_TEXT_BUDGET`].
 pub fn blocks_text_len_of(message: &SlackMessage) -> usize {
     blocks_text_len(&message.blocks)
+}
+
+/// Every way `message` (and its thread replies) breaks one of [`limits`]; empty when it fits.
+/// The renderer keeps within them by construction; this is the independent check that tests
+/// (and a cautious caller) run on its output.
+pub fn limit_violations(message: &SlackMessage) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut next = Some(message);
+    let mut depth = 0;
+    while let Some(m) = next {
+        let at = if depth == 0 {
+            "message".to_string()
+        } else {
+            format!("thread reply {depth}")
+        };
+        if slack_len(&m.text) > limits::TEXT_MAX {
+            out.push(format!("{at}: text of {} characters", slack_len(&m.text)));
+        }
+        if m.blocks.len() > limits::BLOCKS_MAX {
+            out.push(format!("{at}: {} blocks", m.blocks.len()));
+        }
+        let total = blocks_text_len(&m.blocks);
+        if total > limits::BLOCKS_TEXT_BUDGET {
+            out.push(format!("{at}: {total} characters of block text"));
+        }
+        for (i, block) in m.blocks.iter().enumerate() {
+            let text_len = |v: &Value| {
+                v.pointer("/text/text")
+                    .and_then(Value::as_str)
+                    .map(slack_len)
+            };
+            match block.get("type").and_then(Value::as_str) {
+                Some("header") => {
+                    if text_len(block).is_some_and(|n| n > limits::HEADER_TEXT_MAX) {
+                        out.push(format!("{at}: header block {i} too long"));
+                    }
+                }
+                Some("section") => {
+                    if text_len(block).is_some_and(|n| n > limits::SECTION_TEXT_MAX) {
+                        out.push(format!("{at}: section block {i} text too long"));
+                    }
+                    let fields = block.get("fields").and_then(Value::as_array);
+                    if let Some(fields) = fields {
+                        if fields.len() > limits::FIELDS_MAX {
+                            out.push(format!(
+                                "{at}: section block {i} has {} fields",
+                                fields.len()
+                            ));
+                        }
+                        for f in fields {
+                            let n = f.get("text").and_then(Value::as_str).map_or(0, slack_len);
+                            if n > limits::FIELD_TEXT_MAX {
+                                out.push(format!("{at}: a field of block {i} too long"));
+                            }
+                        }
+                    }
+                }
+                Some("context") => {
+                    let n = block
+                        .get("elements")
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len);
+                    if n > limits::CONTEXT_ELEMENTS_MAX {
+                        out.push(format!("{at}: context block {i} has {n} elements"));
+                    }
+                }
+                Some("divider") => {}
+                other => out.push(format!("{at}: block {i} of unexpected type {other:?}")),
+            }
+        }
+        next = m.thread_reply.as_deref();
+        depth += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Diagnostic, Mode, Summary};
+    use crate::parse::{ParseOptions, parse};
+
+    fn resource(address: &str, action: Action, diff: Option<&str>) -> ResourceChange {
+        ResourceChange {
+            address: address.to_string(),
+            module: None,
+            resource_type: "null_resource".to_string(),
+            name: "x".to_string(),
+            index: None,
+            mode: Mode::Managed,
+            action,
+            reason: None,
+            from_address: None,
+            import_id: None,
+            imported: false,
+            replace_order: None,
+            deposed: None,
+            section: None,
+            diff: diff.map(str::to_string),
+        }
+    }
+
+    fn ctx() -> RenderContext {
+        RenderContext {
+            target: Some("envs/prod".into()),
+            build_url: Some("https://ci.example.com/build/42".into()),
+            pr_number: Some(42),
+            pr_url: Some("https://github.com/acme/infra/pull/42".into()),
+            pr_title: Some("Rotate subnets".into()),
+            pr_author: Some("alice".into()),
+            repository: Some("acme/infra".into()),
+            sha: Some("0123456789abcdef".into()),
+            ..RenderContext::default()
+        }
+    }
+
+    /// Everything Slack would read as text, thread replies included.
+    fn all_json(message: &SlackMessage) -> String {
+        serde_json::to_string(message).unwrap_or_default()
+    }
+
+    /// The text of every text object, decoded as JSON, thread replies included.
+    fn all_texts(message: &SlackMessage) -> Vec<String> {
+        fn walk(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        if k == "text"
+                            && let Value::String(s) = v
+                        {
+                            out.push(s.clone());
+                        }
+                        walk(v, out);
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        let mut next = Some(message);
+        while let Some(m) = next {
+            out.push(m.text.clone());
+            m.blocks.iter().for_each(|b| walk(b, &mut out));
+            next = m.thread_reply.as_deref();
+        }
+        out
+    }
+
+    const HOSTILE_PLAN: &str = r#"
+Terraform used the selected providers to generate the following execution
+plan. Resource actions are indicated with the following symbols:
+  + create
+  - destroy
+
+Terraform will perform the following actions:
+
+  # null_resource.k["<!channel>"] will be created
+  + resource "null_resource" "k" {
+      + id       = (known after apply)
+      + triggers = {
+          + "key" = "<!channel>"
+        }
+    }
+
+  # null_resource.k["<@U024BE7LH>"] will be destroyed
+  # (because key ["<@U024BE7LH>"] is not in for_each map)
+  - resource "null_resource" "k" {
+      - id       = "123" -> null
+      - triggers = {
+          - "key"   = "<@U024BE7LH>"
+          - "fence" = "```</code> <!here> &amp; <!subteam^S0> *bold* `tick`"
+        } -> null
+    }
+
+Plan: 1 to add, 0 to change, 1 to destroy.
+"#;
+
+    #[test]
+    fn mentions_in_for_each_keys_and_values_never_reach_slack_unescaped() {
+        let report = parse(HOSTILE_PLAN.as_bytes(), ParseOptions::default()).expect("parses");
+        assert_eq!(report.resources.len(), 2, "{report:#?}");
+        let message = render(&report, &ctx());
+        let json = all_json(&message);
+        for live in [
+            "<!channel>",
+            "<@U024BE7LH>",
+            "<!here>",
+            "<!subteam^S0>",
+            "</code>",
+        ] {
+            assert!(!json.contains(live), "{live} appears unescaped in {json}");
+        }
+        // Shown, escaped, in the destroy warning, the details and the fallback text.
+        let texts = all_texts(&message);
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.contains("null_resource.k[\"&lt;@U024BE7LH&gt;\"]"))
+        );
+        assert!(texts.iter().any(|t| t.contains("&lt;!channel&gt;")));
+        assert!(
+            message.text.contains("&lt;@U024BE7LH&gt;"),
+            "{}",
+            message.text
+        );
+        // `&amp;` from the plan is shown as typed, not decoded into `&`.
+        assert!(json.contains("&amp;amp;"));
+    }
+
+    #[test]
+    fn a_triple_backtick_in_a_value_cannot_close_the_code_section() {
+        let report = parse(HOSTILE_PLAN.as_bytes(), ParseOptions::default()).expect("parses");
+        let message = render(&report, &ctx());
+        for text in all_texts(&message) {
+            // Fences tfpost writes open at a line start ("```\n") and close after a newline;
+            // any other run of backticks would be plan text closing the section.
+            let mut rest = text.as_str();
+            let mut fences = 0;
+            while let Some(i) = rest.find("``") {
+                let run = &rest[i..];
+                assert!(
+                    run.starts_with("```\n") || rest[..i].ends_with('\n') || i == 0,
+                    "{text}"
+                );
+                assert!(!run.starts_with("````"), "{text}");
+                fences += 1;
+                rest = &rest[i + 3..];
+            }
+            assert_eq!(fences % 2, 0, "unbalanced fences in {text}");
+        }
+        let details = all_texts(&message).join("\n");
+        assert!(
+            details.contains("`\u{200B}`\u{200B}`&lt;/code&gt;"),
+            "{details}"
+        );
+    }
+
+    #[test]
+    fn header_names_target_kind_and_result_with_an_emoji() {
+        let mut report = Report::empty(Kind::Plan);
+        report.result = Outcome::Changes;
+        report
+            .resources
+            .push(resource("null_resource.a", Action::Create, None));
+        let header = |r: &Report| {
+            render(r, &ctx()).blocks[0]["text"]["text"]
+                .as_str()
+                .unwrap_or("")
+                .to_string()
+        };
+        assert_eq!(
+            header(&report),
+            ":large_yellow_circle: envs/prod · Terraform plan has changes"
+        );
+        report
+            .resources
+            .push(resource("null_resource.b", Action::Delete, None));
+        assert_eq!(
+            header(&report),
+            ":warning: envs/prod · Terraform plan destroys resources"
+        );
+        report.result = Outcome::Error;
+        assert_eq!(header(&report), ":x: envs/prod · Terraform plan failed");
+        let mut apply = Report::empty(Kind::Apply);
+        apply.result = Outcome::Applied;
+        apply.tool = Tool::OpenTofu;
+        assert_eq!(
+            header(&apply),
+            ":large_green_circle: envs/prod · OpenTofu apply complete"
+        );
+        let mut none = Report::empty(Kind::Plan);
+        none.result = Outcome::NoChanges;
+        let titled = RenderContext {
+            title: Some("Network <prod>".into()),
+            ..RenderContext::default()
+        };
+        let header = render(&none, &titled).blocks[0]["text"]["text"].clone();
+        assert_eq!(
+            header,
+            json!(":white_check_mark: Network &lt;prod&gt;: no changes")
+        );
+    }
+
+    #[test]
+    fn summary_counts_links_and_destroy_warning() {
+        let mut report = Report::empty(Kind::Plan);
+        report.result = Outcome::Changes;
+        report.summary = Some(Summary {
+            add: 1,
+            change: 0,
+            destroy: 2,
+            ..Summary::default()
+        });
+        report
+            .resources
+            .push(resource("aws_db.main", Action::Replace, None));
+        report.resources[0].reason = Some("forces replacement".into());
+        report
+            .resources
+            .push(resource("aws_s3_bucket.logs", Action::Delete, None));
+        let message = render(&report, &ctx());
+        let json = all_json(&message);
+        assert!(json.contains("*Plan:* 1 to add, 0 to change, 2 to destroy."));
+        assert!(json.contains(":wastebasket: Destroy: *1*"));
+        assert!(json.contains(":recycle: Replace: *1*"));
+        assert!(json.contains(":warning: *1 to destroy, 1 to replace*"));
+        assert!(json.contains("`aws_db.main` _(forces replacement)_"));
+        assert!(
+            json.contains("<https://github.com/acme/infra/pull/42|#42 Rotate subnets> by alice")
+        );
+        assert!(json.contains("<https://ci.example.com/build/42|CI build>"));
+        assert!(json.contains("acme/infra @ `01234567`"));
+        assert!(
+            message
+                .text
+                .contains("Destroys or replaces: `aws_db.main`, `aws_s3_bucket.logs`.")
+        );
+    }
+
+    #[test]
+    fn links_only_for_http_urls_and_labels_are_escaped() {
+        let context = RenderContext {
+            pr_number: Some(7),
+            pr_title: Some("<!channel> hi".into()),
+            pr_url: Some("javascript:alert(1)".into()),
+            build_url: Some("https://ci.example.com/b?a=1&b=<x>|y".into()),
+            ..RenderContext::default()
+        };
+        let message = render(&Report::empty(Kind::Plan), &context);
+        let json = all_json(&message);
+        assert!(!json.contains("<javascript"));
+        assert!(json.contains("#7 &lt;!channel&gt; hi (`javascript:alert(1)`)"));
+        assert!(json.contains("<https://ci.example.com/b?a=1&amp;b=%3Cx%3E%7Cy|CI build>"));
+    }
+
+    fn huge_report(kind: Kind) -> Report {
+        let mut report = Report::empty(kind);
+        report.result = Outcome::Error;
+        let diff: String = (0..400)
+            .map(|i| format!("  + attr_{i} = \"{}\"\n", "v".repeat(40)))
+            .collect();
+        for i in 0..3000 {
+            let action = [
+                Action::Create,
+                Action::Delete,
+                Action::Replace,
+                Action::Update,
+            ][i % 4];
+            let address = format!("module.m[\"{}\"].null_resource.r[{i}]", "k".repeat(60));
+            report
+                .resources
+                .push(resource(&address, action, Some(&diff)));
+        }
+        for i in 0..200 {
+            report.errors.push(Diagnostic {
+                summary: format!("Error number {i} {}", "x".repeat(500)),
+                detail: "detail line\n".repeat(400),
+                file: Some("main.tf".into()),
+                line: Some(i),
+                address: None,
+                section: None,
+            });
+        }
+        report.warnings = report.errors.clone();
+        report.summary = Some(Summary {
+            add: 1500,
+            change: 750,
+            destroy: 1500,
+            ..Summary::default()
+        });
+        report.omitted_diffs = 10;
+        report
+    }
+
+    #[test]
+    fn a_huge_plan_stays_within_slack_limits_and_says_what_was_cut() {
+        for kind in [Kind::Plan, Kind::Apply] {
+            let report = huge_report(kind);
+            let long = RenderContext {
+                target: Some("t".repeat(400)),
+                message: Some("m".repeat(5000)),
+                ..ctx()
+            };
+            let message = render(&report, &long);
+            assert_eq!(limit_violations(&message), Vec::<String>::new());
+            let parent = without_inline_details(&message);
+            assert_eq!(limit_violations(&parent), Vec::<String>::new());
+            assert!(slack_len(&message.text) <= limits::FALLBACK_TEXT_MAX);
+            // The destroy warning and the errors are still there, cut with a count.
+            let json = all_json(&message);
+            assert!(json.contains("… and "), "no cut note");
+            assert!(json.contains(":scissors: Cut to fit Slack:"));
+            assert!(json.contains("<https://ci.example.com/build/42|CI build log>"));
+            // Thread replies: chained, each within limits, the last one says what is missing.
+            let mut replies = 0;
+            let mut next = message.thread_reply.as_deref();
+            let mut last = None;
+            while let Some(reply) = next {
+                replies += 1;
+                last = Some(reply);
+                next = reply.thread_reply.as_deref();
+            }
+            assert_eq!(replies, limits::THREAD_REPLIES_MAX);
+            let last = serde_json::to_string(&last).unwrap_or_default();
+            assert!(last.contains("more item(s) not shown"), "{last}");
+            assert!(
+                last.contains("10 resource diff(s) too large to keep"),
+                "{last}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_single_enormous_line_is_cut_not_dropped() {
+        let mut report = Report::empty(Kind::Plan);
+        report.result = Outcome::Changes;
+        let line = format!("+ blob = \"{}\"", "&<>".repeat(5000));
+        report
+            .resources
+            .push(resource("null_resource.big", Action::Create, Some(&line)));
+        let message = render(&report, &ctx());
+        assert_eq!(limit_violations(&message), Vec::<String>::new());
+        let reply = message
+            .thread_reply
+            .as_deref()
+            .map(all_json)
+            .unwrap_or_default();
+        assert!(reply.contains("+ blob = \\\"&amp;&lt;&gt;"), "{reply}");
+        assert!(!reply.contains("&a…") && !reply.contains("&l…") && !reply.contains("&g…"));
+    }
+
+    #[test]
+    fn webhook_copy_of_the_details_is_marked_and_dropped_for_threads() {
+        let mut report = Report::empty(Kind::Plan);
+        report.result = Outcome::Changes;
+        report.resources.push(resource(
+            "null_resource.a",
+            Action::Create,
+            Some("  + resource \"null_resource\" \"a\" {}\n"),
+        ));
+        let message = render(&report, &ctx());
+        let marked = |m: &SlackMessage| {
+            m.blocks
+                .iter()
+                .filter(|b| {
+                    b["block_id"]
+                        .as_str()
+                        .is_some_and(|id| id.starts_with(DETAILS_BLOCK_PREFIX))
+                })
+                .count()
+        };
+        assert_eq!(marked(&message), 2, "divider + one section");
+        let parent = without_inline_details(&message);
+        assert_eq!(marked(&parent), 0);
+        assert_eq!(parent.blocks.len(), message.blocks.len() - 2);
+        assert!(parent.thread_reply.is_none());
+        let reply = message
+            .thread_reply
+            .as_deref()
+            .map(all_json)
+            .unwrap_or_default();
+        // Dedented diff under the address and its verb.
+        assert!(
+            reply.contains("`null_resource.a` will be created\\n```\\n+ resource"),
+            "{reply}"
+        );
+    }
+
+    #[test]
+    fn no_changes_has_no_details_and_no_thread() {
+        let mut report = Report::empty(Kind::Plan);
+        report.result = Outcome::NoChanges;
+        let message = render(&report, &RenderContext::default());
+        assert!(message.thread_reply.is_none());
+        let json = all_json(&message);
+        assert!(json.contains("*No changes.*"));
+        assert!(json.contains("Posted by tfpost"));
+        assert!(!json.contains(DETAILS_BLOCK_PREFIX));
+    }
+
+    #[test]
+    fn blocks_are_block_kit_that_slack_morphism_reads_without_loss() {
+        let report = parse(HOSTILE_PLAN.as_bytes(), ParseOptions::default()).expect("parses");
+        let message = render(&report, &ctx());
+        let mut next = Some(&message);
+        while let Some(m) = next {
+            let original = Value::Array(m.blocks.clone());
+            let typed: Vec<slack_morphism::prelude::SlackBlock> =
+                serde_json::from_value(original.clone()).expect("Block Kit");
+            let back = serde_json::to_value(&typed).expect("serializes");
+            assert_eq!(back, original);
+            next = m.thread_reply.as_deref();
+        }
+    }
+
+    #[test]
+    fn parse_failure_keeps_the_tail_of_the_raw_output_escaped() {
+        let mut raw = Vec::new();
+        for i in 0..2000 {
+            raw.extend_from_slice(
+                format!("line {i} <!channel> \x1b[31mred\x1b[0m ```\r\n").as_bytes(),
+            );
+        }
+        raw.extend_from_slice(b"\xff\xfe the last line\n");
+        let message = render_parse_failure(&raw, Some(Kind::Plan), "no plan found <@U1>", &ctx());
+        assert_eq!(limit_violations(&message), Vec::<String>::new());
+        let json = all_json(&message);
+        assert!(!json.contains("<!channel>") && !json.contains("<@U1>"));
+        assert!(!json.contains("\\u001b"), "ANSI escapes removed");
+        assert!(json.contains("the last line"));
+        assert!(json.contains("line 1999 &lt;!channel&gt; red `\u{200B}`\u{200B}`"));
+        assert!(json.contains("earlier line(s) not shown"));
+        assert_eq!(
+            message.blocks[0]["text"]["text"],
+            json!(":grey_question: envs/prod · Terraform plan: output not understood")
+        );
+        assert!(message.thread_reply.is_some());
+    }
+
+    #[test]
+    fn escaping_and_truncation_helpers() {
+        assert_eq!(escape("a & <b> c"), "a &amp; &lt;b&gt; c");
+        assert_eq!(
+            escape_code("``` ````"),
+            "`\u{200B}`\u{200B}` `\u{200B}`\u{200B}`\u{200B}`"
+        );
+        assert_eq!(inline_code("a`b\nc<"), "`aˋb c&lt;`");
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("ab&amp;cd", 5), "ab…");
+        assert_eq!(truncate("a & b & c d e", 6), "a & b…");
+        assert_eq!(slack_len("😀"), 2);
+        assert_eq!(dedent("  + a\n      b\n"), "+ a\n    b\n");
+    }
 }
