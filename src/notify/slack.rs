@@ -229,8 +229,8 @@ pub enum Endpoint {
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Endpoint::Webhook => f.write_str("the incoming webhook (SLACK_WEBHOOK_URL)"),
-            Endpoint::PostMessage { api_url } => write!(f, "chat.postMessage at {api_url}"),
+            Endpoint::Webhook => f.write_str("the Slack incoming webhook (SLACK_WEBHOOK_URL)"),
+            Endpoint::PostMessage { api_url } => write!(f, "Slack's chat.postMessage at {api_url}"),
         }
     }
 }
@@ -305,7 +305,7 @@ pub enum SlackError {
     Prohibited { code: String },
     /// HTTP 429 / `ratelimited` on every attempt.
     #[error(
-        "Slack rate-limited {endpoint} on all {attempts} attempt(s){}: retry the job later",
+        "{endpoint} answered \"rate limited\" on all {attempts} attempt(s){}: retry the job later",
         retry_after.map(|d| format!(" (last Retry-After: {}s)", d.as_secs())).unwrap_or_default()
     )]
     RateLimited {
@@ -315,7 +315,7 @@ pub enum SlackError {
     },
     /// 5xx (or Slack's `internal_error`/`fatal_error`/`service_unavailable`) on every attempt.
     #[error(
-        "Slack {endpoint} failed with {status} on all {attempts} attempt(s): Slack may be having trouble \
+        "{endpoint} failed with {status} on all {attempts} attempt(s): Slack may be having trouble \
          (see https://slack-status.com); retry the job"
     )]
     Server {
@@ -325,7 +325,7 @@ pub enum SlackError {
     },
     /// No connection could be made (DNS, refused, TLS, reset).
     #[error(
-        "cannot reach Slack {endpoint} ({attempts} attempt(s)): {reason}; check the network, proxy and \
+        "cannot reach {endpoint} ({attempts} attempt(s)): {reason}; check the network, proxy and \
          the URL's host"
     )]
     Connection {
@@ -334,14 +334,14 @@ pub enum SlackError {
         reason: String,
     },
     /// No answer within [`SlackOptions::timeout`].
-    #[error("Slack {endpoint} did not answer within {}s ({attempts} attempt(s))", timeout.as_secs_f32())]
+    #[error("{endpoint} did not answer within {}s ({attempts} attempt(s))", timeout.as_secs_f32())]
     Timeout {
         endpoint: Endpoint,
         timeout: Duration,
         attempts: u32,
     },
     /// Any other Slack error code.
-    #[error("Slack {endpoint} answered `{code}`{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    #[error("{endpoint} answered `{code}`{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
     Api {
         endpoint: Endpoint,
         code: String,
@@ -349,7 +349,7 @@ pub enum SlackError {
     },
     /// An answer that is not what Slack sends (wrong `SLACK_API_URL`, a proxy's error page).
     #[error(
-        "unexpected answer from Slack {endpoint}: {detail}; check the URL (SLACK_API_URL) and any proxy"
+        "unexpected answer from {endpoint}: {detail}; check the URL (SLACK_API_URL) and any proxy"
     )]
     UnexpectedResponse { endpoint: Endpoint, detail: String },
     /// The summary was posted, a thread reply with the details was not.
@@ -813,14 +813,20 @@ impl SlackNotifier {
                     reason: self.scrub(&connection_reason(e.cause.as_deref())),
                 },
             },
-            SlackClientError::ProtocolError(e) => Attempt::Fatal(SlackError::UnexpectedResponse {
-                endpoint,
-                detail: self.scrub(&format!(
-                    "not Slack's JSON ({}): {}",
-                    e.json_error,
-                    excerpt(e.json_body.as_deref().unwrap_or(""))
-                )),
-            }),
+            SlackClientError::ProtocolError(e) => {
+                // slack-morphism decodes a non-JSON 200 answer as `{}`: say so rather than
+                // show that stand-in.
+                let body = e.json_body.as_deref().unwrap_or("");
+                let detail = if body == "{}" {
+                    "HTTP 200 but not JSON, so not the Slack Web API".to_string()
+                } else {
+                    format!("not Slack's JSON ({}): {}", e.json_error, excerpt(body))
+                };
+                Attempt::Fatal(SlackError::UnexpectedResponse {
+                    endpoint,
+                    detail: self.scrub(&detail),
+                })
+            }
             other => Attempt::Fatal(SlackError::UnexpectedResponse {
                 endpoint,
                 detail: self.scrub(&excerpt(&other.to_string())),
@@ -838,7 +844,11 @@ impl SlackNotifier {
         channel: &str,
         attempt: u32,
     ) -> Attempt {
-        let channel = channel.to_string();
+        let channel = if channel.is_empty() {
+            "the webhook's channel".to_string()
+        } else {
+            channel.to_string()
+        };
         let code_s = code.to_string();
         let fatal = match code {
             "channel_not_found" => SlackError::ChannelNotFound { channel },
