@@ -874,7 +874,7 @@ fn outputs_item(report: &Report) -> String {
     for o in &report.outputs {
         match &o.diff {
             Some(diff) => {
-                text.push_str(diff);
+                text.push_str(diff.trim_end());
                 text.push('\n');
             }
             None => {
@@ -896,7 +896,11 @@ fn resource_item(r: &ResourceChange, kind: Kind) -> String {
         action_verb(r.action, kind)
     );
     if let Some(from) = &r.from_address {
-        let _ = write!(item, " (from {})", inline_code(from));
+        if r.action == Action::Move {
+            let _ = write!(item, " from {}", inline_code(from));
+        } else {
+            let _ = write!(item, " (moved from {})", inline_code(from));
+        }
     }
     if r.imported {
         item.push_str(" (imported)");
@@ -1043,7 +1047,11 @@ fn thread_replies(
             ));
         }
         blocks.push(footer_block(&notes, ctx));
-        let text = escape(&format!("Details of the {what} ({} of {total})", i + 1));
+        let text = if total > 1 {
+            escape(&format!("Details of the {what} ({} of {total})", i + 1))
+        } else {
+            escape(&format!("Details of the {what}"))
+        };
         chain = Some(Box::new(SlackMessage {
             text,
             blocks,
