@@ -716,7 +716,7 @@ fn destroy_warning_text(report: &Report) -> (String, usize) {
             inline_code(&r.address)
         );
         if let Some(reason) = &r.reason {
-            let _ = write!(line, " _({})_", escape(&truncate(reason, 120)));
+            let _ = write!(line, " ({})", escape(&truncate(reason, 120)));
         }
         if slack_len(&text) + slack_len(&line) > limits::SECTION_TEXT_MAX - 120 {
             break;
@@ -906,7 +906,7 @@ fn resource_item(r: &ResourceChange, kind: Kind) -> String {
         item.push_str(" (imported)");
     }
     if let Some(reason) = &r.reason {
-        let _ = write!(item, " _({})_", escape(&truncate(reason, 200)));
+        let _ = write!(item, " ({})", escape(&truncate(reason, 200)));
     }
     if let Some(diff) = &r.diff {
         let diff = dedent(diff);
@@ -1450,7 +1450,7 @@ Plan: 1 to add, 0 to change, 1 to destroy.
         assert!(json.contains(":wastebasket: Destroy: *1*"));
         assert!(json.contains(":recycle: Replace: *1*"));
         assert!(json.contains(":warning: *1 to destroy, 1 to replace*"));
-        assert!(json.contains("`aws_db.main` _(forces replacement)_"));
+        assert!(json.contains("`aws_db.main` (forces replacement)"));
         assert!(
             json.contains("<https://github.com/acme/infra/pull/42|#42 Rotate subnets> by alice")
         );
