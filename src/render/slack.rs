@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use crate::message::SlackMessage;
-use crate::model::{Action, Diagnostic, Kind, Outcome, Report, ResourceChange, Tool};
+use crate::model::{Action, Diagnostic, Drift, Kind, Outcome, Report, ResourceChange, Tool};
 use crate::render::RenderContext;
 
 /// Slack's documented limits, and the budgets tfpost keeps below them.
@@ -807,6 +807,8 @@ enum Detail<'a> {
     Error(&'a Diagnostic),
     Resource(&'a ResourceChange),
     Outputs,
+    Drift(&'a Drift),
+    Warning(&'a Diagnostic),
 }
 
 /// The details in the order they are shown, rendered on demand: a plan of 50,000 resources
@@ -833,6 +835,8 @@ impl<'a> Details<'a> {
         if !report.outputs.is_empty() {
             items.push(Detail::Outputs);
         }
+        items.extend(report.drift.iter().map(Detail::Drift));
+        items.extend(report.warnings.iter().map(Detail::Warning));
         Details { report, items }
     }
 
@@ -850,13 +854,40 @@ impl<'a> Details<'a> {
             Some(Detail::Error(d)) => error_item(d),
             Some(Detail::Resource(r)) => resource_item(r, self.report.kind),
             Some(Detail::Outputs) => outputs_item(self.report),
+            Some(Detail::Drift(d)) => drift_item(d, self.report.tool),
+            Some(Detail::Warning(d)) => diagnostic_item(":warning: *Warning:*", d),
             None => String::new(),
         }
     }
 }
 
 fn error_item(d: &Diagnostic) -> String {
-    let mut item = format!(":x: *Error:* {}", inline_code(&truncate(&d.summary, 300)));
+    diagnostic_item(":x: *Error:*", d)
+}
+
+fn drift_item(d: &Drift, tool: Tool) -> String {
+    let what = match d.action {
+        Action::Delete => "has been deleted",
+        _ => "has changed",
+    };
+    let mut item = format!(
+        ":mag: {} {what} outside of {}",
+        inline_code(&d.address),
+        tool_name(tool)
+    );
+    if let Some(section) = &d.section {
+        let _ = write!(item, " in {}", inline_code(section));
+    }
+    if let Some(diff) = &d.diff {
+        item.push('\n');
+        let room = limits::SECTION_TEXT_MAX.saturating_sub(slack_len(&item) + 50);
+        item.push_str(&code_block(&dedent(diff), room).0);
+    }
+    item
+}
+
+fn diagnostic_item(label: &str, d: &Diagnostic) -> String {
+    let mut item = format!("{label} {}", inline_code(&truncate(&d.summary, 300)));
     let location = diagnostic_location(d);
     if !location.is_empty() {
         let _ = write!(item, "\n{}", inline_code(&location));
@@ -895,6 +926,9 @@ fn resource_item(r: &ResourceChange, kind: Kind) -> String {
         inline_code(&r.address),
         action_verb(r.action, kind)
     );
+    if let Some(section) = &r.section {
+        let _ = write!(item, " in {}", inline_code(section));
+    }
     if let Some(from) = &r.from_address {
         if r.action == Action::Move {
             let _ = write!(item, " from {}", inline_code(from));
@@ -1222,7 +1256,7 @@ pub fn limit_violations(message: &SlackMessage) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Diagnostic, Mode, Summary};
+    use crate::model::{Mode, Summary};
     use crate::parse::{ParseOptions, parse};
 
     fn resource(address: &str, action: Action, diff: Option<&str>) -> ResourceChange {
@@ -1609,6 +1643,53 @@ Plan: 1 to add, 0 to change, 1 to destroy.
         assert!(
             reply.contains("`null_resource.a` will be created\\n```\\n+ resource"),
             "{reply}"
+        );
+    }
+
+    #[test]
+    fn drift_and_warnings_follow_the_changes_in_the_thread() {
+        let mut report = Report::empty(Kind::Plan);
+        report.result = Outcome::Changes;
+        let mut r = resource("null_resource.a", Action::Create, None);
+        r.section = Some("live/prod/vpc".into());
+        report.resources.push(r);
+        report.drift.push(Drift {
+            address: "aws_s3_bucket.logs".into(),
+            action: Action::Update,
+            diff: Some("  ~ tags = {} -> {\"x\" = \"<!here>\"}\n".into()),
+            section: None,
+        });
+        report.warnings.push(Diagnostic {
+            summary: "Resource targeting is in effect".into(),
+            detail: "You are creating a plan with the -target option".into(),
+            file: None,
+            line: None,
+            address: None,
+            section: None,
+        });
+        let message = render(&report, &ctx());
+        let reply = message
+            .thread_reply
+            .as_deref()
+            .map(all_json)
+            .unwrap_or_default();
+        let at = |needle: &str| {
+            reply
+                .find(needle)
+                .unwrap_or_else(|| panic!("{needle} not in {reply}"))
+        };
+        assert!(
+            at("`null_resource.a` will be created in `live/prod/vpc`")
+                < at("`aws_s3_bucket.logs` has changed outside of Terraform")
+        );
+        assert!(
+            at("has changed outside of Terraform")
+                < at(":warning: *Warning:* `Resource targeting is in effect`")
+        );
+        assert!(
+            reply.contains("-target option")
+                && reply.contains("&lt;!here&gt;")
+                && !reply.contains("<!here>")
         );
     }
 
