@@ -703,32 +703,75 @@ fn destroy_warning_text(report: &Report) -> (String, usize) {
         counts.push(format!("{replaces} {r}"));
     }
     let mut text = format!(":warning: *{}*", counts.join(", "));
+    // Destroys first (nothing comes back), then replaces; the plan's order within each.
     let destructive: Vec<&ResourceChange> = report
-        .resources
-        .iter()
-        .filter(|r| r.action.is_destructive())
+        .resources_with(Action::Delete)
+        .chain(report.resources_with(Action::Replace))
         .collect();
+    // Past a screenful, one line per resource is a wall: instances of the same resource
+    // (`aws_subnet.a["x"]`, `aws_subnet.a["y"]`) are folded into one line with a count.
+    let lines: Vec<(Action, String, usize, Option<&str>)> = if destructive.len() <= WARNING_LIST_MAX
+    {
+        destructive
+            .iter()
+            .map(|r| (r.action, r.address.clone(), 1, r.reason.as_deref()))
+            .collect()
+    } else {
+        let mut groups: Vec<(Action, String, usize, Option<&str>)> = Vec::new();
+        for r in &destructive {
+            let base = resource_without_key(r);
+            match groups.iter_mut().find(|g| g.0 == r.action && g.1 == base) {
+                Some(group) => {
+                    group.2 += 1;
+                    if group.3 != r.reason.as_deref() {
+                        group.3 = None;
+                    }
+                }
+                None => groups.push((r.action, base, 1, r.reason.as_deref())),
+            }
+        }
+        groups
+    };
     let mut listed = 0;
-    for r in &destructive {
-        let mut line = format!(
-            "\n• {} {}",
-            action_label(r.action).0,
-            inline_code(&r.address)
-        );
-        if let Some(reason) = &r.reason {
+    let mut listed_lines = 0;
+    for (action, address, count, reason) in &lines {
+        let mut line = format!("\n• {} {}", action_label(*action).0, inline_code(address));
+        if *count > 1 {
+            let _ = write!(line, " × {count}");
+        }
+        if let Some(reason) = reason {
             let _ = write!(line, " ({})", escape(&truncate(reason, 120)));
         }
         if slack_len(&text) + slack_len(&line) > limits::SECTION_TEXT_MAX - 120 {
             break;
         }
         text.push_str(&line);
-        listed += 1;
+        listed += count;
+        listed_lines += 1;
     }
     let omitted = destructive.len() - listed;
-    if omitted > 0 {
+    if listed_lines < lines.len() {
         let _ = write!(text, "\n… and {omitted} more (see the CI build)");
     }
     (text, omitted)
+}
+
+/// How many destroyed or replaced resources the warning lists one per line.
+const WARNING_LIST_MAX: usize = 20;
+
+/// The address without its instance key: `module.m["a"].aws_subnet.s[3]` ->
+/// `module.m["a"].aws_subnet.s[…]`. Module keys stay: they often name the environment.
+fn resource_without_key(r: &ResourceChange) -> String {
+    match &r.index {
+        Some(index) => {
+            let suffix = format!("[{index}]");
+            match r.address.strip_suffix(&suffix) {
+                Some(base) => format!("{base}[…]"),
+                None => r.address.clone(),
+            }
+        }
+        None => r.address.clone(),
+    }
 }
 
 fn diagnostic_location(d: &Diagnostic) -> String {
@@ -824,9 +867,8 @@ impl<'a> Details<'a> {
         // Destroyed and replaced resources first: the thread is read top-down and often not to
         // the end. Within each group, the plan's order.
         let destructive = report
-            .resources
-            .iter()
-            .filter(|r| r.action.is_destructive());
+            .resources_with(Action::Delete)
+            .chain(report.resources_with(Action::Replace));
         let rest = report
             .resources
             .iter()
@@ -1691,6 +1733,36 @@ Plan: 1 to add, 0 to change, 1 to destroy.
                 && reply.contains("&lt;!here&gt;")
                 && !reply.contains("<!here>")
         );
+    }
+
+    #[test]
+    fn many_destroyed_instances_fold_into_one_line_per_resource() {
+        let mut report = Report::empty(Kind::Plan);
+        report.result = Outcome::Changes;
+        for i in 0..30 {
+            let mut r = resource(&format!("aws_subnet.a[\"k{i}\"]"), Action::Replace, None);
+            r.index = Some(format!("\"k{i}\""));
+            r.reason = Some("forces replacement".into());
+            report.resources.push(r);
+        }
+        let mut db = resource("aws_db_instance.main", Action::Delete, None);
+        db.reason = Some("because it is not in configuration".into());
+        report.resources.push(db);
+        let (text, omitted) = destroy_warning_text(&report);
+        assert_eq!(
+            text,
+            ":warning: *1 to destroy, 30 to replace*\n\
+             • :wastebasket: `aws_db_instance.main` (because it is not in configuration)\n\
+             • :recycle: `aws_subnet.a[…]` × 30 (forces replacement)"
+        );
+        assert_eq!(omitted, 0);
+        // A few stay one per line, destroys first.
+        report.resources.truncate(3);
+        report
+            .resources
+            .push(resource("aws_db_instance.main", Action::Delete, None));
+        let (text, _) = destroy_warning_text(&report);
+        assert!(text.contains("*1 to destroy, 3 to replace*\n• :wastebasket: `aws_db_instance.main`\n• :recycle: `aws_subnet.a[\"k0\"]`"), "{text}");
     }
 
     #[test]
