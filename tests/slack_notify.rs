@@ -817,3 +817,26 @@ Plan: 0 to add, 0 to change, 1 to destroy.
         }
     }
 }
+
+#[tokio::test]
+async fn https_to_a_server_that_is_not_tls_fails_cleanly_without_secrets() {
+    // Exercises the real TLS path (rustls with the ring provider and native roots): the fake
+    // speaks plain http, so the handshake fails and is reported as a connection error.
+    let fake = FakeSlack::start().await;
+    let url = format!("https://{}/services/T/B/{WEBHOOK_SECRET}", fake.addr);
+    let options = SlackOptions {
+        max_attempts: 1,
+        ..fast()
+    };
+    let notifier = SlackNotifier::new(SlackTarget::Webhook { url }, options).expect("valid");
+    let (_, message, facts) = plan_with_destroys();
+    let err = notifier
+        .post(&message, &facts)
+        .await
+        .expect_err("no TLS there");
+    assert!(
+        matches!(err, SlackError::Connection { attempts: 1, .. }),
+        "{err:?}"
+    );
+    assert_no_secret(&err);
+}

@@ -477,8 +477,10 @@ impl SlackNotifier {
         };
         // slack-morphism's own connector is https-only; this one also speaks plain http, which
         // `check_scheme` allows for loopback addresses only.
+        // The provider is named rather than looked up: the lookup panics when the build
+        // enables two (ring here, aws-lc-rs through some other crate's defaults).
         let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
+            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
             .map_err(|e| {
                 SlackError::Config(format!(
                     "no TLS root certificates found on this machine ({e}): install the system's CA \
