@@ -144,7 +144,9 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) -> std::io::Resu
         // A TLS ClientHello (record type 0x16) to this plain-http server: answer as an http
         // server does, which the client's TLS layer then rejects.
         if buf.first() == Some(&0x16) {
-            stream.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n").await?;
+            stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+                .await?;
             return stream.shutdown().await;
         }
         if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
