@@ -592,11 +592,21 @@ fn action_verb(action: Action, kind: Kind) -> &'static str {
     }
 }
 
+/// The kind whose words fit what the report knows. A failed apply prints no `Apply complete!`
+/// line: its counts and resources are the plan it started from, and some of it may not have
+/// happened, so it is worded as a plan ("will be created", "2 to add").
+fn wording_kind(report: &Report) -> Kind {
+    match (report.kind, report.result) {
+        (Kind::Apply, Outcome::Error) => Kind::Plan,
+        (kind, _) => kind,
+    }
+}
+
 /// Terraform's own summary line, rebuilt from the counts it printed.
 fn summary_line(report: &Report) -> Option<String> {
     let s = report.summary?;
     let mut parts = Vec::new();
-    match report.kind {
+    match wording_kind(report) {
         Kind::Plan => {
             if s.import > 0 {
                 parts.push(format!("{} to import", s.import));
@@ -607,7 +617,12 @@ fn summary_line(report: &Report) -> Option<String> {
             if s.forget > 0 {
                 parts.push(format!("{} to forget", s.forget));
             }
-            Some(format!("*Plan:* {}.", parts.join(", ")))
+            let label = if report.kind == Kind::Apply {
+                "Planned"
+            } else {
+                "Plan"
+            };
+            Some(format!("*{label}:* {}.", parts.join(", ")))
         }
         Kind::Apply => {
             if s.import > 0 {
@@ -627,7 +642,15 @@ fn summary_line(report: &Report) -> Option<String> {
 fn summary_block(report: &Report) -> Value {
     let mut text = String::new();
     match summary_line(report) {
-        Some(line) => text.push_str(&line),
+        Some(line) => {
+            text.push_str(&line);
+            if report.kind == Kind::Apply && report.result == Outcome::Error {
+                text.push_str(
+                    "\nThe apply stopped with an error: these are the planned changes, and the CI \
+                     log shows which of them were made.",
+                );
+            }
+        }
         None => match (report.kind, report.result) {
             (_, Outcome::NoChanges) => {
                 text.push_str("*No changes.* The infrastructure matches the configuration.")
@@ -691,7 +714,7 @@ fn summary_block(report: &Report) -> Value {
 fn destroy_warning_text(report: &Report) -> (String, usize) {
     let deletes = report.resources_with(Action::Delete).count();
     let replaces = report.resources_with(Action::Replace).count();
-    let (d, r) = match report.kind {
+    let (d, r) = match wording_kind(report) {
         Kind::Plan => ("to destroy", "to replace"),
         Kind::Apply => ("destroyed", "replaced"),
     };
@@ -894,7 +917,7 @@ impl<'a> Details<'a> {
     fn text(&self, i: usize) -> String {
         match self.items.get(i) {
             Some(Detail::Error(d)) => error_item(d),
-            Some(Detail::Resource(r)) => resource_item(r, self.report.kind),
+            Some(Detail::Resource(r)) => resource_item(r, wording_kind(self.report)),
             Some(Detail::Outputs) => outputs_item(self.report),
             Some(Detail::Drift(d)) => drift_item(d, self.report.tool),
             Some(Detail::Warning(d)) => diagnostic_item(":warning: *Warning:*", d),
@@ -1763,6 +1786,39 @@ Plan: 1 to add, 0 to change, 1 to destroy.
             .push(resource("aws_db_instance.main", Action::Delete, None));
         let (text, _) = destroy_warning_text(&report);
         assert!(text.contains("*1 to destroy, 3 to replace*\n• :wastebasket: `aws_db_instance.main`\n• :recycle: `aws_subnet.a[\"k0\"]`"), "{text}");
+    }
+
+    #[test]
+    fn a_failed_apply_is_worded_as_the_plan_it_started_from() {
+        let mut report = Report::empty(Kind::Apply);
+        report.result = Outcome::Error;
+        report.summary = Some(Summary {
+            add: 1,
+            destroy: 1,
+            ..Summary::default()
+        });
+        report
+            .resources
+            .push(resource("null_resource.a", Action::Create, Some("+ x\n")));
+        report
+            .resources
+            .push(resource("null_resource.b", Action::Delete, None));
+        let json = all_json(&render(&report, &ctx()));
+        assert!(
+            json.contains("*Planned:* 1 to add, 0 to change, 1 to destroy."),
+            "{json}"
+        );
+        assert!(json.contains("The apply stopped with an error"));
+        assert!(json.contains(":warning: *1 to destroy*"));
+        assert!(json.contains("`null_resource.a` will be created"));
+        assert!(
+            !json.contains("` created") && !json.contains("` destroyed"),
+            "{json}"
+        );
+        report.result = Outcome::Applied;
+        let json = all_json(&render(&report, &ctx()));
+        assert!(json.contains("*Resources:* 1 added, 0 changed, 1 destroyed."));
+        assert!(json.contains("`null_resource.a` created"));
     }
 
     #[test]
