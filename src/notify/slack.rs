@@ -781,18 +781,9 @@ impl SlackNotifier {
                 }
                 // A webhook answers errors as a bare code in a text body (`no_service`); the
                 // Web API's JSON errors come with 200 and were handled above.
-                let code = webhook_code(body).unwrap_or_default();
-                if !code.is_empty() {
-                    let attempt_result =
-                        self.api_code(&code, None, body, endpoint.clone(), channel, attempt);
-                    if let Attempt::Fatal(SlackError::Api { .. }) = attempt_result {
-                        return Attempt::Fatal(SlackError::Api {
-                            endpoint,
-                            code,
-                            detail: Some(format!("HTTP {status}")),
-                        });
-                    }
-                    return attempt_result;
+                if let Some(code) = webhook_code(body) {
+                    let detail = Some(format!("HTTP {status}"));
+                    return self.api_code(&code, detail, body, endpoint, channel, attempt);
                 }
                 match (status, &endpoint) {
                     (404, Endpoint::Webhook) => Attempt::Fatal(SlackError::WebhookGone {
