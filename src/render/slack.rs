@@ -1238,12 +1238,6 @@ fn blocks_text_len(blocks: &[Value]) -> usize {
     blocks.iter().map(walk).sum()
 }
 
-/// The total text Slack counts in a message's blocks (every `text`), for tests and callers
-/// that check [`limits::BLOCKS_TEXT_BUDGET`].
-pub fn blocks_text_len_of(message: &SlackMessage) -> usize {
-    blocks_text_len(&message.blocks)
-}
-
 /// Every way `message` (and its thread replies) breaks one of [`limits`]; empty when it fits.
 /// The renderer keeps within them by construction; this is the independent check that tests
 /// (and a cautious caller) run on its output.
