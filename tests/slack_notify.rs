@@ -233,7 +233,7 @@ async fn per_kind_channels_route_plans_and_applies() {
     assert!(channels.contains(&json!("C0PLAN")));
     assert!(!channels.contains(&json!("C0DEFAULT")));
     assert_eq!(
-        notifier.destination(Some(Kind::Apply)),
+        notifier.destination(&RunFacts::of(&apply)),
         format!(
             "Slack channel `C0APPLY` via {}/chat.postMessage",
             fake.api_url().trim_end_matches('/')
@@ -675,7 +675,7 @@ fn secrets_stay_out_of_debug_and_destinations() {
         for text in [
             format!("{target:?}"),
             format!("{notifier:?}"),
-            notifier.destination(Some(Kind::Plan)),
+            notifier.destination(&RunFacts::parse_failure(Some(Kind::Plan))),
         ] {
             assert!(
                 !text.contains(WEBHOOK_SECRET) && !text.contains("SECRETTOKEN"),
@@ -839,4 +839,68 @@ async fn https_to_a_server_that_is_not_tls_fails_cleanly_without_secrets() {
         "{err:?}"
     );
     assert_no_secret(&err);
+}
+
+#[tokio::test]
+async fn failed_and_destroying_runs_go_to_their_own_channels() {
+    let fake = FakeSlack::start().await;
+    let options = SlackOptions {
+        plan_channel: Some("C0PLAN".into()),
+        destroy_channel: Some("C0DESTROY".into()),
+        error_channel: Some("C0ERROR".into()),
+        thread_details: false,
+        ..fast()
+    };
+    let notifier = bot(&fake, "C0DEFAULT", options);
+    for name in [
+        "create-count.plan.txt",
+        "destroy-plan.plan.txt",
+        "invalid-reference.plan.txt",
+    ] {
+        let report = fixture(name);
+        notifier
+            .post(&render(&report, &ctx()), &RunFacts::of(&report))
+            .await
+            .expect("posted");
+    }
+    let channels: Vec<Value> = fake
+        .requests()
+        .iter()
+        .map(|r| r.json()["channel"].clone())
+        .collect();
+    assert_eq!(
+        channels,
+        vec![json!("C0PLAN"), json!("C0DESTROY"), json!("C0ERROR")]
+    );
+}
+
+#[tokio::test]
+async fn mention_when_chooses_the_runs_that_mention() {
+    let fake = FakeSlack::start().await;
+    let options = SlackOptions {
+        mention_group: Some("S0OPS".into()),
+        mention_when: vec![PostWhen::Apply],
+        ..fast()
+    };
+    let notifier = webhook(&fake, options);
+    let destroy = fixture("destroy-plan.plan.txt");
+    notifier
+        .post(&render(&destroy, &ctx()), &RunFacts::of(&destroy))
+        .await
+        .expect("posted");
+    let apply = fixture("create-count.apply.txt");
+    notifier
+        .post(&render(&apply, &ctx()), &RunFacts::of(&apply))
+        .await
+        .expect("posted");
+    let bodies: Vec<String> = fake.requests().iter().map(|r| r.body.clone()).collect();
+    assert!(
+        !bodies[0].contains("subteam"),
+        "destroy is not in mention_when"
+    );
+    assert!(
+        bodies[1].contains("<!subteam^S0OPS> changes were applied"),
+        "{}",
+        bodies[1]
+    );
 }

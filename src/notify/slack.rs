@@ -175,9 +175,15 @@ pub struct SlackOptions {
     pub plan_channel: Option<String>,
     /// Channel for applies, likewise.
     pub apply_channel: Option<String>,
-    /// User group ID (`S0123ABCD`) to mention when something is destroyed or Terraform failed.
-    /// Only ever from explicit configuration: nothing in the plan can add a mention.
+    /// Channel for runs that destroy or replace something, overriding the per-kind ones.
+    pub destroy_channel: Option<String>,
+    /// Channel for failed runs, overriding all the others.
+    pub error_channel: Option<String>,
+    /// User group ID (`S0123ABCD`) to mention. Only ever from explicit configuration: nothing
+    /// in the plan can add a mention.
     pub mention_group: Option<String>,
+    /// When to mention the group: any of these (default, and when empty: destroy or error).
+    pub mention_when: Vec<PostWhen>,
     /// Post the details (errors, diffs) as a thread reply in bot mode (default true); when
     /// false, the message carries its cut-down details inline as a webhook post does.
     pub thread_details: bool,
@@ -197,7 +203,10 @@ impl Default for SlackOptions {
             when: Vec::new(),
             plan_channel: None,
             apply_channel: None,
+            destroy_channel: None,
+            error_channel: None,
             mention_group: None,
+            mention_when: vec![PostWhen::Destroy, PostWhen::Error],
             thread_details: true,
             timeout: Duration::from_secs(15),
             max_attempts: 4,
@@ -505,14 +514,15 @@ impl SlackNotifier {
         })
     }
 
-    /// Where a post goes, safe to print (for `--dry-run` and logs): never the secret.
-    pub fn destination(&self, kind: Option<Kind>) -> String {
+    /// Where a post about this run goes, safe to print (for `--dry-run` and logs): never the
+    /// secret.
+    pub fn destination(&self, facts: &RunFacts) -> String {
         match &self.target {
             SlackTarget::Webhook { .. } => "Slack incoming webhook (SLACK_WEBHOOK_URL)".to_string(),
             SlackTarget::Bot { .. } => {
                 format!(
                     "Slack channel `{}` via {}/chat.postMessage",
-                    self.channel_for(kind),
+                    self.channel_for(facts),
                     self.api_url
                 )
             }
@@ -524,17 +534,31 @@ impl SlackNotifier {
         &self.options
     }
 
-    fn channel_for(&self, kind: Option<Kind>) -> String {
+    /// The most specific channel configured for the run: error, then destroy, then its kind,
+    /// then the target's.
+    fn channel_for(&self, facts: &RunFacts) -> String {
         let default = match &self.target {
             SlackTarget::Bot { channel, .. } => channel.as_str(),
             SlackTarget::Webhook { .. } => "",
         };
-        let specific = match kind {
+        let by_kind = match facts.kind {
             Some(Kind::Plan) => self.options.plan_channel.as_deref(),
             Some(Kind::Apply) => self.options.apply_channel.as_deref(),
             None => None,
         };
-        specific
+        let error = self
+            .options
+            .error_channel
+            .as_deref()
+            .filter(|_| facts.failed);
+        let destroy = self
+            .options
+            .destroy_channel
+            .as_deref()
+            .filter(|_| facts.destructive);
+        error
+            .or(destroy)
+            .or(by_kind)
             .unwrap_or(default)
             .trim()
             .trim_start_matches('#')
@@ -598,7 +622,7 @@ impl SlackNotifier {
                 })
             }
             SlackTarget::Bot { token, .. } => {
-                let channel = self.channel_for(facts.kind);
+                let channel = self.channel_for(facts);
                 let token = SlackApiToken::new(SlackApiTokenValue(token.clone()));
                 let (posted_channel, ts) =
                     self.post_bot(&token, &channel, &payloads[0], None).await?;
@@ -624,19 +648,28 @@ impl SlackNotifier {
         }
     }
 
-    /// The mention goes at the top, from configuration only, and only for a destroy or a
-    /// failure.
+    /// The mention goes at the top, from configuration only, when `mention_when` holds.
     fn with_mention(&self, mut message: SlackMessage, facts: &RunFacts) -> SlackMessage {
         let Some(group) = &self.options.mention_group else {
             return message;
         };
-        if !(facts.destructive || facts.failed) {
+        let default_when = [PostWhen::Destroy, PostWhen::Error];
+        let when = if self.options.mention_when.is_empty() {
+            &default_when[..]
+        } else {
+            &self.options.mention_when[..]
+        };
+        if !when.iter().any(|w| w.matches(facts)) {
             return message;
         }
         let why = if facts.failed {
             "Terraform failed"
-        } else {
+        } else if facts.destructive {
             "resources are destroyed or replaced"
+        } else if facts.kind == Some(Kind::Apply) {
+            "changes were applied"
+        } else {
+            "changes to review"
         };
         let mention = format!("<!subteam^{group}>");
         let block = json!({
