@@ -39,7 +39,9 @@ fn read_input(file: Option<&Path>) -> anyhow::Result<Vec<u8>> {
         }
         _ => {
             let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).context("cannot read stdin")?;
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .context("cannot read stdin")?;
             Ok(buf)
         }
     }

@@ -33,7 +33,11 @@ pub struct Parser {
 
 impl Parser {
     pub fn new(options: ParseOptions) -> Parser {
-        Parser { options, bytes: 0, lines: 0 }
+        Parser {
+            options,
+            bytes: 0,
+            lines: 0,
+        }
     }
 
     /// Feed the next chunk of output.
@@ -45,7 +49,10 @@ impl Parser {
     /// The report, or an error when nothing plan-like was found.
     pub fn finish(self) -> Result<Report, ParseError> {
         let _ = self.options;
-        Err(ParseError::NothingRecognized { bytes: self.bytes, lines: self.lines })
+        Err(ParseError::NothingRecognized {
+            bytes: self.bytes,
+            lines: self.lines,
+        })
     }
 }
 

@@ -1,0 +1,14 @@
+# Only outputs change: one updated, one removed, one added.
+resource "null_resource" "a" {}
+
+output "changed" {
+  value = "2"
+}
+
+output "added" {
+  value = "hi"
+}
+
+output "same" {
+  value = "${null_resource.a.id}"
+}
