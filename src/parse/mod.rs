@@ -1,6 +1,28 @@
 //! Terraform plan/apply text to [`Report`]. Knows nothing of IO: bytes in, model out.
+//!
+//! The parser is streaming and line based: [`Parser::feed`] takes chunks of any size (the tee
+//! hands it what it reads), splits them into lines, removes colour, CR and Terragrunt prefixes
+//! ([`line`]), classifies each line ([`classify`]) and hands it to the state machine of the plan
+//! it belongs to ([`section`]). Work per byte is constant, so time is linear in the input, and
+//! memory is bounded by the model plus one line (lines are capped at [`MAX_LINE_BYTES`]).
 
-use crate::model::{Kind, Report};
+mod address;
+mod classify;
+mod diagnostic;
+mod line;
+mod section;
+
+use std::collections::HashMap;
+
+use crate::model::{Kind, Outcome, Report, SCHEMA_VERSION, Section, Summary, Tool};
+use section::{DiffBudget, Feed, SectionParser, SectionReport};
+
+pub use address::{Address, parse_address};
+pub use line::strip_ansi;
+
+/// Lines longer than this are cut for parsing: nothing Terraform prints that the model needs is
+/// that long, and a 50 MB line of a value must not cost 50 MB of memory.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// How to parse.
 #[derive(Debug, Clone, Default)]
@@ -18,45 +40,201 @@ pub struct ParseOptions {
 pub enum ParseError {
     #[error(
         "no Terraform plan or apply output found in {lines} line(s) ({bytes} bytes): expected lines such as \
-         `Terraform will perform the following actions:`, `Plan: N to add, ...`, `No changes.` or `Apply complete!`"
+         `Terraform will perform the following actions:`, `Plan: N to add, ...`, `No changes.`, `Error: ...` or \
+         `Apply complete!`"
     )]
     NothingRecognized { bytes: u64, lines: u64 },
 }
 
 /// Streaming parser: feed it the bytes as they arrive, in chunks of any size.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Parser {
     options: ParseOptions,
     bytes: u64,
     lines: u64,
+    /// The unfinished last line of what was fed so far.
+    partial: Vec<u8>,
+    /// Bytes of the current line beyond [`MAX_LINE_BYTES`], dropped.
+    partial_overflow: bool,
+    sections: Vec<SectionParser>,
+    /// The newest section of each label.
+    current: HashMap<Option<String>, usize>,
+    /// The module named by Terragrunt's `- Module PATH` group header, for the lines after it.
+    group_label: Option<String>,
+    budget: DiffBudget,
 }
 
 impl Parser {
     pub fn new(options: ParseOptions) -> Parser {
+        let budget = DiffBudget::new(options.max_diff_bytes);
         Parser {
             options,
             bytes: 0,
             lines: 0,
+            partial: Vec::new(),
+            partial_overflow: false,
+            sections: Vec::new(),
+            current: HashMap::new(),
+            group_label: None,
+            budget,
         }
     }
 
-    /// Feed the next chunk of output.
+    /// Feeds the next chunk of output.
     pub fn feed(&mut self, chunk: &[u8]) {
         self.bytes += chunk.len() as u64;
-        self.lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+        let mut rest = chunk;
+        while let Some(newline) = rest.iter().position(|b| *b == b'\n') {
+            let (head, tail) = rest.split_at(newline);
+            self.push_partial(head);
+            let line = std::mem::take(&mut self.partial);
+            self.partial_overflow = false;
+            self.line(&line);
+            self.partial = line;
+            self.partial.clear();
+            rest = &tail[1..];
+        }
+        self.push_partial(rest);
+    }
+
+    fn push_partial(&mut self, bytes: &[u8]) {
+        let room = MAX_LINE_BYTES.saturating_sub(self.partial.len());
+        if bytes.len() > room {
+            self.partial.extend_from_slice(&bytes[..room]);
+            self.partial_overflow = true;
+        } else {
+            self.partial.extend_from_slice(bytes);
+        }
+    }
+
+    /// One complete line, without its `\n`.
+    fn line(&mut self, raw: &[u8]) {
+        self.lines += 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let decoded = String::from_utf8_lossy(raw);
+        let text = line::strip_ansi(&decoded);
+        // Some CIs and wrappers leave a CR before the colour reset; drop any CR left at the end.
+        let text = text.trim_end_matches('\r');
+        let prefixed = line::split_prefix(text);
+        if !prefixed.had_prefix {
+            if let Some(path) = prefixed.text.strip_prefix("- Module ") {
+                self.group_label = Some(path.trim().to_string());
+                return;
+            }
+            if prefixed.text.starts_with("Group ")
+                && prefixed.text[6..]
+                    .trim()
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+            {
+                return;
+            }
+        }
+        let label = prefixed
+            .label
+            .map(str::to_string)
+            .or_else(|| self.group_label.clone());
+        let text = prefixed.text;
+        let index = self.section_for(label.clone());
+        if self.sections[index].feed(text, &mut self.budget) == Feed::NewSection {
+            let index = self.new_section(label);
+            self.sections[index].feed(text, &mut self.budget);
+        }
+    }
+
+    fn section_for(&mut self, label: Option<String>) -> usize {
+        match self.current.get(&label) {
+            Some(index) => *index,
+            None => self.new_section(label),
+        }
+    }
+
+    fn new_section(&mut self, label: Option<String>) -> usize {
+        self.sections.push(SectionParser::new(label.clone()));
+        let index = self.sections.len() - 1;
+        self.current.insert(label, index);
+        index
     }
 
     /// The report, or an error when nothing plan-like was found.
-    pub fn finish(self) -> Result<Report, ParseError> {
-        let _ = self.options;
-        Err(ParseError::NothingRecognized {
-            bytes: self.bytes,
-            lines: self.lines,
-        })
+    pub fn finish(mut self) -> Result<Report, ParseError> {
+        if !self.partial.is_empty() {
+            let last = std::mem::take(&mut self.partial);
+            self.line(&last);
+        }
+        let mut tool = None;
+        let mut version = None;
+        let mut parts: Vec<SectionReport> = Vec::with_capacity(self.sections.len());
+        for section in self.sections {
+            tool = tool.or(section.tool);
+            version = version.or_else(|| section.version.clone());
+            parts.push(section.finish(self.options.kind, &mut self.budget));
+        }
+        parts.retain(|p| p.recognized);
+        if parts.is_empty() {
+            return Err(ParseError::NothingRecognized {
+                bytes: self.bytes,
+                lines: self.lines,
+            });
+        }
+        let kind = self
+            .options
+            .kind
+            .unwrap_or(if parts.iter().any(|p| p.kind == Kind::Apply) {
+                Kind::Apply
+            } else {
+                Kind::Plan
+            });
+        let result = if parts.iter().any(|p| p.result == Outcome::Error) {
+            Outcome::Error
+        } else if kind == Kind::Apply {
+            Outcome::Applied
+        } else if parts.iter().any(|p| p.result == Outcome::Changes) {
+            Outcome::Changes
+        } else {
+            Outcome::NoChanges
+        };
+        let summary = parts.iter().filter_map(|p| p.summary).reduce(Summary::plus);
+        let sections = if parts.len() > 1 {
+            parts
+                .iter()
+                .map(|p| Section {
+                    label: p.label.clone(),
+                    kind: p.kind,
+                    result: p.result,
+                    summary: p.summary,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut report = Report {
+            schema: SCHEMA_VERSION,
+            kind,
+            result,
+            tool: tool.unwrap_or(Tool::Terraform),
+            terraform_version: version,
+            summary,
+            resources: Vec::new(),
+            outputs: Vec::new(),
+            drift: Vec::new(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            sections,
+            omitted_diffs: self.budget.omitted,
+        };
+        for part in parts {
+            report.resources.extend(part.resources);
+            report.outputs.extend(part.outputs);
+            report.drift.extend(part.drift);
+            report.warnings.extend(part.warnings);
+            report.errors.extend(part.errors);
+        }
+        Ok(report)
     }
 }
 
-/// Parse a whole output at once.
+/// Parses a whole output at once.
 pub fn parse(text: &[u8], options: ParseOptions) -> Result<Report, ParseError> {
     let mut parser = Parser::new(options);
     parser.feed(text);

@@ -1,0 +1,772 @@
+//! The state machine for one plan or apply: classified lines in, model parts out.
+
+use std::collections::HashMap;
+
+use super::classify::{Header, HeaderVerb, LegacyResource, Line, Progress, Severity, classify};
+use super::diagnostic::build_diagnostic;
+use crate::model::{
+    Action, Diagnostic, Drift, Kind, Mode, Outcome, OutputChange, ReplaceOrder, ResourceChange,
+    Summary, Tool,
+};
+
+/// How many bytes of resource diffs may still be kept (shared by all sections of a stream).
+#[derive(Debug)]
+pub struct DiffBudget {
+    remaining: Option<usize>,
+    /// Diffs not kept.
+    pub omitted: usize,
+}
+
+impl DiffBudget {
+    pub fn new(limit: Option<usize>) -> DiffBudget {
+        DiffBudget {
+            remaining: limit,
+            omitted: 0,
+        }
+    }
+
+    fn has_room_for(&self, bytes: usize) -> bool {
+        self.remaining.is_none_or(|r| bytes <= r)
+    }
+
+    /// Keeps `diff` if it fits. Once one diff did not fit, later ones are dropped too, so that
+    /// the diffs kept are the first ones of the plan, not a random selection of small ones.
+    fn take(&mut self, diff: String, too_big: bool) -> Option<String> {
+        if too_big || !self.has_room_for(diff.len()) {
+            self.omitted += 1;
+            self.remaining = Some(0);
+            return None;
+        }
+        if let Some(r) = self.remaining.as_mut() {
+            *r -= diff.len();
+        }
+        Some(diff)
+    }
+}
+
+/// Where the section's lines currently go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Between sections of the output: prose, refresh lines.
+    Top,
+    /// After `Terraform will perform the following actions:`.
+    Actions,
+    /// Inside `Objects have changed outside of Terraform`.
+    Drift,
+    /// Inside `Changes to Outputs:`.
+    Outputs,
+}
+
+/// What the lines being collected belong to.
+#[derive(Debug)]
+enum Open {
+    Resource { index: usize, legacy: bool },
+    Drift { index: usize },
+    Output { index: usize },
+}
+
+/// A block of lines being collected for a resource, drift entry or output.
+#[derive(Debug)]
+struct Block {
+    target: Open,
+    text: String,
+    /// Blank lines seen but not yet appended (trailing ones are dropped).
+    pending_blank: usize,
+    /// Whether the body has started (the symbol line was seen); header notes come before it.
+    started: bool,
+    /// The text outgrew the diff budget; it is no longer collected.
+    too_big: bool,
+}
+
+/// A diagnostic being collected.
+#[derive(Debug)]
+struct OpenDiagnostic {
+    severity: Severity,
+    summary: String,
+    lines: Vec<String>,
+    boxed: bool,
+}
+
+/// What one apply progress line told about a resource.
+#[derive(Debug, Default, Clone, Copy)]
+struct Applied {
+    created: bool,
+    destroyed: bool,
+    modified: bool,
+    read: bool,
+    imported: bool,
+}
+
+/// One plan or apply, as its lines arrive.
+#[derive(Debug)]
+pub struct SectionParser {
+    pub label: Option<String>,
+    state: State,
+    block: Option<Block>,
+    diagnostic: Option<OpenDiagnostic>,
+    resources: Vec<ResourceChange>,
+    outputs: Vec<OutputChange>,
+    drift: Vec<Drift>,
+    warnings: Vec<Diagnostic>,
+    errors: Vec<Diagnostic>,
+    plan_summary: Option<Summary>,
+    apply_summary: Option<Summary>,
+    no_changes: bool,
+    refresh_only: bool,
+    /// Something plan- or apply-shaped was seen.
+    recognized: bool,
+    /// Apply progress (`Creating...`) was seen.
+    applying: bool,
+    progress_order: Vec<String>,
+    progress: HashMap<String, Applied>,
+    pub tool: Option<Tool>,
+    pub version: Option<String>,
+}
+
+/// What the section wants done with a line it cannot take.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Feed {
+    Taken,
+    /// The line starts a new plan: the caller opens a new section and feeds it the line.
+    NewSection,
+}
+
+/// A finished section's parts.
+#[derive(Debug)]
+pub struct SectionReport {
+    pub label: Option<String>,
+    pub kind: Kind,
+    pub result: Outcome,
+    pub summary: Option<Summary>,
+    pub resources: Vec<ResourceChange>,
+    pub outputs: Vec<OutputChange>,
+    pub drift: Vec<Drift>,
+    pub warnings: Vec<Diagnostic>,
+    pub errors: Vec<Diagnostic>,
+    pub recognized: bool,
+}
+
+impl SectionParser {
+    pub fn new(label: Option<String>) -> SectionParser {
+        SectionParser {
+            label,
+            state: State::Top,
+            block: None,
+            diagnostic: None,
+            resources: Vec::new(),
+            outputs: Vec::new(),
+            drift: Vec::new(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+            plan_summary: None,
+            apply_summary: None,
+            no_changes: false,
+            refresh_only: false,
+            recognized: false,
+            applying: false,
+            progress_order: Vec::new(),
+            progress: HashMap::new(),
+            tool: None,
+            version: None,
+        }
+    }
+
+    /// A plan whose closing line was seen; a new plan start after it is another plan.
+    fn is_complete(&self) -> bool {
+        self.plan_summary.is_some() || self.apply_summary.is_some() || self.no_changes
+    }
+
+    /// Feeds one line (colour, CR and prefix already removed).
+    pub fn feed(&mut self, text: &str, budget: &mut DiffBudget) -> Feed {
+        // Terraform 1.x draws a box around diagnostics on a terminal: `╷`, `│ text`, `╵`.
+        let (text, boxed) = match text.strip_prefix('│') {
+            Some(rest) => (rest.strip_prefix(' ').unwrap_or(rest), true),
+            None => (text, false),
+        };
+        if !boxed && text.starts_with('╷') {
+            return Feed::Taken;
+        }
+        let line = classify(text);
+
+        if self.diagnostic.is_some() && self.diagnostic_takes(&line, text, boxed) {
+            return Feed::Taken;
+        }
+        if self.block.is_some() && self.block_takes(&line, text, budget) {
+            return Feed::Taken;
+        }
+        self.structural(line, text, boxed)
+    }
+
+    /// Adds the line to the open diagnostic, or closes it; true when the line was used up.
+    fn diagnostic_takes(&mut self, line: &Line<'_>, text: &str, boxed: bool) -> bool {
+        let Some(diag) = self.diagnostic.as_mut() else {
+            return false;
+        };
+        let ends = match line {
+            Line::BoxEnd => {
+                self.close_diagnostic();
+                return true;
+            }
+            Line::Diagnostic { .. } => true,
+            // Inside a box, everything up to `╵` is the diagnostic's.
+            _ if diag.boxed && boxed => false,
+            Line::Progress { event, .. } => *event != Progress::Other,
+            Line::ResourceHeader(_)
+            | Line::PlanSummary(_)
+            | Line::ApplySummary(_)
+            | Line::NoChanges
+            | Line::ActionsIntro
+            | Line::PlanStart
+            | Line::DriftIntro
+            | Line::OutputsIntro
+            | Line::AppliedOutputsIntro
+            | Line::Rule
+            | Line::Version { .. } => true,
+            _ => false,
+        };
+        if ends {
+            self.close_diagnostic();
+            return false;
+        }
+        diag.lines.push(text.to_string());
+        true
+    }
+
+    fn close_diagnostic(&mut self) {
+        if let Some(open) = self.diagnostic.take() {
+            let diagnostic = build_diagnostic(&open.summary, &open.lines, self.label.clone());
+            match open.severity {
+                Severity::Error => self.errors.push(diagnostic),
+                Severity::Warning => self.warnings.push(diagnostic),
+            }
+        }
+    }
+
+    /// Adds the line to the open block, or closes it; true when the line was used up.
+    fn block_takes(&mut self, line: &Line<'_>, text: &str, budget: &mut DiffBudget) -> bool {
+        let Some(block) = self.block.as_mut() else {
+            return false;
+        };
+        let legacy = matches!(block.target, Open::Resource { legacy: true, .. });
+        let is_output = matches!(block.target, Open::Output { .. });
+        let continues = match line {
+            Line::Blank => {
+                block.pending_blank += 1;
+                return true;
+            }
+            Line::HeaderNote(note) if !block.started => {
+                let note = note.to_string();
+                self.apply_note(&note);
+                return true;
+            }
+            Line::HeaderNote(_) => true,
+            Line::Other => {
+                let at_column_zero = !text.starts_with(' ');
+                if is_output {
+                    // Output values continue indented deeper than the `  + name` line.
+                    text.starts_with("    ")
+                        || (text.starts_with("  ")
+                            && block.pending_blank == 0
+                            && !starts_output(text))
+                } else if at_column_zero {
+                    // Replace and read symbol lines start at column 0; nothing else in a body does.
+                    !legacy
+                        && (text.starts_with("-/+ ")
+                            || text.starts_with("+/- ")
+                            || text.starts_with("<= "))
+                } else {
+                    true
+                }
+            }
+            // `+ ADDR` lines inside a 0.12+ body do not occur; inside a 0.11 body they start
+            // the next resource.
+            Line::LegacyResource(_) => !legacy && text.starts_with("    "),
+            _ => false,
+        };
+        if !continues {
+            self.close_block(budget);
+            return false;
+        }
+        if let Some(block) = self.block.as_mut() {
+            block.started = true;
+            if !block.too_big {
+                for _ in 0..block.pending_blank {
+                    block.text.push('\n');
+                }
+                block.text.push_str(text);
+                block.text.push('\n');
+                if !budget.has_room_for(block.text.len()) {
+                    block.too_big = true;
+                    block.text = String::new();
+                }
+            }
+            block.pending_blank = 0;
+        }
+        true
+    }
+
+    /// A `# (...)` note under a resource header.
+    fn apply_note(&mut self, note: &str) {
+        let Some(Block {
+            target: Open::Resource { index, .. },
+            ..
+        }) = self.block.as_ref()
+        else {
+            return;
+        };
+        let Some(resource) = self.resources.get_mut(*index) else {
+            return;
+        };
+        if let Some(from) = note.strip_prefix("moved from ") {
+            resource.from_address = Some(from.to_string());
+        } else if let Some(id) = note.strip_prefix("imported from ") {
+            resource.imported = true;
+            resource.import_id = Some(unquote(id));
+        } else if resource.reason.is_none() {
+            resource.reason = Some(note.to_string());
+        }
+    }
+
+    fn close_block(&mut self, budget: &mut DiffBudget) {
+        let Some(block) = self.block.take() else {
+            return;
+        };
+        let diff = if block.text.is_empty() && !block.too_big {
+            None
+        } else {
+            budget.take(block.text, block.too_big)
+        };
+        match block.target {
+            Open::Resource { index, .. } => {
+                if let Some(r) = self.resources.get_mut(index) {
+                    if r.action == Action::Replace
+                        && r.reason.is_none()
+                        && diff
+                            .as_deref()
+                            .is_some_and(|d| d.contains("# forces replacement"))
+                    {
+                        r.reason = Some("forces replacement".to_string());
+                    }
+                    r.diff = diff;
+                }
+            }
+            Open::Drift { index } => {
+                if let Some(d) = self.drift.get_mut(index) {
+                    d.diff = diff;
+                }
+            }
+            Open::Output { index } => {
+                if let Some(o) = self.outputs.get_mut(index) {
+                    o.sensitive = diff
+                        .as_deref()
+                        .is_some_and(|d| d.contains("(sensitive value)"));
+                    o.diff = diff;
+                }
+            }
+        }
+    }
+
+    /// A line outside any block or diagnostic.
+    fn structural(&mut self, line: Line<'_>, text: &str, boxed: bool) -> Feed {
+        match line {
+            Line::PlanStart | Line::ActionsIntro if self.is_complete() => return Feed::NewSection,
+            Line::ResourceHeader(_) | Line::LegacyResource(_)
+                if self.is_complete() && self.state == State::Top && !self.applying =>
+            {
+                // A resource list after a finished plan, with no intro: the next plan of a
+                // stream that prints only resource lists (Terragrunt run-all).
+                return Feed::NewSection;
+            }
+            _ => {}
+        }
+        match line {
+            Line::Blank | Line::HeaderNote(_) | Line::BoxEnd => {}
+            Line::ResourceHeader(header) => {
+                self.recognized = true;
+                self.header(header);
+            }
+            Line::LegacyResource(legacy) => {
+                if self.state == State::Actions {
+                    self.recognized = true;
+                    self.legacy(legacy);
+                } else if self.state == State::Outputs {
+                    self.output_line(text);
+                }
+            }
+            Line::ActionsIntro => {
+                self.recognized = true;
+                self.state = State::Actions;
+            }
+            Line::PlanStart => {
+                self.recognized = true;
+                self.state = State::Top;
+            }
+            Line::DriftIntro => {
+                self.recognized = true;
+                self.state = State::Drift;
+            }
+            Line::DriftEnd => {
+                if text.starts_with("This is a refresh-only plan") {
+                    self.refresh_only = true;
+                }
+                self.state = State::Top;
+            }
+            Line::PlanSummary(summary) => {
+                self.recognized = true;
+                self.plan_summary = Some(summary);
+                self.state = State::Top;
+            }
+            Line::ApplySummary(summary) => {
+                self.recognized = true;
+                self.applying = true;
+                self.apply_summary = Some(summary);
+                self.state = State::Top;
+            }
+            Line::NoChanges => {
+                self.recognized = true;
+                self.no_changes = true;
+                self.state = State::Top;
+            }
+            Line::OutputsIntro => {
+                self.recognized = true;
+                self.state = State::Outputs;
+            }
+            Line::AppliedOutputsIntro | Line::Rule => self.state = State::Top,
+            Line::Diagnostic { severity, summary } => {
+                self.recognized = true;
+                self.diagnostic = Some(OpenDiagnostic {
+                    severity,
+                    summary: summary.to_string(),
+                    lines: Vec::new(),
+                    boxed,
+                });
+            }
+            Line::Progress { address, event } => self.progress_line(address, event),
+            Line::Version { opentofu, version } => {
+                self.version = Some(version.trim().to_string());
+                if opentofu {
+                    self.tool = Some(Tool::OpenTofu);
+                }
+            }
+            Line::Other => {
+                if self.state == State::Outputs {
+                    if text.starts_with(' ') {
+                        self.output_line(text);
+                    } else {
+                        self.state = State::Top;
+                    }
+                } else if text.starts_with("OpenTofu ") {
+                    self.tool = Some(Tool::OpenTofu);
+                } else if text.starts_with("Would you like to update the Terraform state") {
+                    self.refresh_only = true;
+                }
+            }
+        }
+        Feed::Taken
+    }
+
+    fn header(&mut self, header: Header<'_>) {
+        let Header {
+            address,
+            deposed,
+            what,
+        } = header;
+        let (action, reason, from) = match what {
+            HeaderVerb::ChangedOutside(action) => {
+                self.drift.push(Drift {
+                    address: address.text.to_string(),
+                    action,
+                    diff: None,
+                    section: self.label.clone(),
+                });
+                self.open(Open::Drift {
+                    index: self.drift.len() - 1,
+                });
+                return;
+            }
+            HeaderVerb::Planned { action, reason } => (action, reason, None),
+            HeaderVerb::MovedTo(to) => (Action::Move, None, Some(to)),
+        };
+        if self.state == State::Drift {
+            // Drift sections list what changed, not what will be done.
+            let action = if action == Action::Delete {
+                Action::Delete
+            } else {
+                Action::Update
+            };
+            self.drift.push(Drift {
+                address: address.text.to_string(),
+                action,
+                diff: None,
+                section: self.label.clone(),
+            });
+            self.open(Open::Drift {
+                index: self.drift.len() - 1,
+            });
+            return;
+        }
+        let (address_text, from_address) = match from {
+            Some(to) => (to, Some(address.text.to_string())),
+            None => (address.text, None),
+        };
+        // A move names the new address second; its parts are what the resource is now.
+        let parts = match from {
+            Some(to) => super::address::parse_exact(to).unwrap_or(address),
+            None => address,
+        };
+        self.resources.push(ResourceChange {
+            address: address_text.to_string(),
+            module: parts.module.map(str::to_string),
+            resource_type: parts.resource_type.to_string(),
+            name: parts.name.to_string(),
+            index: parts.index.map(str::to_string),
+            mode: parts.mode,
+            action,
+            reason: reason.map(str::to_string),
+            from_address,
+            import_id: None,
+            imported: false,
+            replace_order: None,
+            deposed: deposed.map(str::to_string),
+            section: self.label.clone(),
+            diff: None,
+        });
+        self.open(Open::Resource {
+            index: self.resources.len() - 1,
+            legacy: false,
+        });
+    }
+
+    fn legacy(&mut self, legacy: LegacyResource<'_>) {
+        let LegacyResource {
+            address,
+            action,
+            create_first,
+            tainted,
+            deposed,
+            new_resource_required,
+        } = legacy;
+        let reason = if tainted {
+            Some("tainted")
+        } else if new_resource_required {
+            Some("forces replacement")
+        } else {
+            None
+        };
+        self.resources.push(ResourceChange {
+            address: address.text.to_string(),
+            module: address.module.map(str::to_string),
+            resource_type: address.resource_type.to_string(),
+            name: address.name.to_string(),
+            index: address.index.map(str::to_string),
+            mode: if action == Action::Read {
+                Mode::Data
+            } else {
+                address.mode
+            },
+            action,
+            reason: reason.map(str::to_string),
+            from_address: None,
+            import_id: None,
+            imported: false,
+            replace_order: (action == Action::Replace).then_some(if create_first {
+                ReplaceOrder::CreateBeforeDelete
+            } else {
+                ReplaceOrder::DeleteBeforeCreate
+            }),
+            deposed: deposed.then(|| "deposed".to_string()),
+            section: self.label.clone(),
+            diff: None,
+        });
+        self.open(Open::Resource {
+            index: self.resources.len() - 1,
+            legacy: true,
+        });
+    }
+
+    fn open(&mut self, target: Open) {
+        self.block = Some(Block {
+            target,
+            text: String::new(),
+            pending_blank: 0,
+            started: false,
+            too_big: false,
+        });
+    }
+
+    /// `  + name = value` under `Changes to Outputs:`.
+    fn output_line(&mut self, text: &str) {
+        let Some((action, name)) = output_change(text) else {
+            return;
+        };
+        self.outputs.push(OutputChange {
+            name: name.to_string(),
+            action,
+            sensitive: false,
+            diff: None,
+            section: self.label.clone(),
+        });
+        self.open(Open::Output {
+            index: self.outputs.len() - 1,
+        });
+        if let Some(block) = self.block.as_mut() {
+            block.started = true;
+            block.text.push_str(text);
+            block.text.push('\n');
+        }
+    }
+
+    fn progress_line(&mut self, address: &str, event: Progress) {
+        let flag = |a: &mut Applied| match event {
+            Progress::Created => a.created = true,
+            Progress::Destroyed => a.destroyed = true,
+            Progress::Modified => a.modified = true,
+            Progress::Read => a.read = true,
+            Progress::Imported => a.imported = true,
+            _ => {}
+        };
+        match event {
+            Progress::Refreshing | Progress::Reading | Progress::Read | Progress::Other => {}
+            _ => {
+                self.applying = true;
+                self.recognized = true;
+            }
+        }
+        if matches!(event, Progress::Refreshing | Progress::Other) {
+            return;
+        }
+        match self.progress.get_mut(address) {
+            Some(a) => flag(a),
+            None => {
+                let mut a = Applied::default();
+                flag(&mut a);
+                self.progress.insert(address.to_string(), a);
+                self.progress_order.push(address.to_string());
+            }
+        }
+    }
+
+    /// Closes what is open and returns the section's parts.
+    pub fn finish(mut self, forced_kind: Option<Kind>, budget: &mut DiffBudget) -> SectionReport {
+        self.close_diagnostic();
+        self.close_block(budget);
+        let kind = forced_kind.unwrap_or(if self.applying {
+            Kind::Apply
+        } else {
+            Kind::Plan
+        });
+        if kind == Kind::Apply && self.resources.is_empty() {
+            self.resources_from_progress();
+        }
+        let summary = match kind {
+            Kind::Apply => self.apply_summary.or(self.plan_summary),
+            Kind::Plan => self.plan_summary,
+        };
+        let result = if !self.errors.is_empty() {
+            Outcome::Error
+        } else if kind == Kind::Apply {
+            Outcome::Applied
+        } else if !self.resources.is_empty()
+            || !self.outputs.is_empty()
+            || summary.is_some_and(|s| !s.is_empty())
+            || (self.refresh_only && !self.drift.is_empty())
+        {
+            Outcome::Changes
+        } else {
+            Outcome::NoChanges
+        };
+        SectionReport {
+            label: self.label,
+            kind,
+            result,
+            summary,
+            resources: self.resources,
+            outputs: self.outputs,
+            drift: self.drift,
+            warnings: self.warnings,
+            errors: self.errors,
+            recognized: self.recognized,
+        }
+    }
+
+    /// An apply of a saved plan prints no resource list: what was done shows in its progress.
+    fn resources_from_progress(&mut self) {
+        for address in std::mem::take(&mut self.progress_order) {
+            let Some(done) = self.progress.get(&address).copied() else {
+                continue;
+            };
+            let action = match done {
+                Applied {
+                    created: true,
+                    destroyed: true,
+                    ..
+                } => Action::Replace,
+                Applied { created: true, .. } => Action::Create,
+                Applied {
+                    destroyed: true, ..
+                } => Action::Delete,
+                Applied { modified: true, .. } => Action::Update,
+                Applied { imported: true, .. } => Action::Import,
+                Applied { read: true, .. } => Action::Read,
+                _ => continue,
+            };
+            let Some(parts) = super::address::parse_exact(&address) else {
+                continue;
+            };
+            self.resources.push(ResourceChange {
+                address: address.clone(),
+                module: parts.module.map(str::to_string),
+                resource_type: parts.resource_type.to_string(),
+                name: parts.name.to_string(),
+                index: parts.index.map(str::to_string),
+                mode: parts.mode,
+                action,
+                reason: None,
+                from_address: None,
+                import_id: None,
+                imported: done.imported && action != Action::Import,
+                replace_order: None,
+                deposed: None,
+                section: self.label.clone(),
+                diff: None,
+            });
+        }
+    }
+}
+
+/// True when the line opens an output change (`  + name = ...`).
+fn starts_output(text: &str) -> bool {
+    output_change(text).is_some()
+}
+
+/// `  + name = value` -> (create, name).
+fn output_change(text: &str) -> Option<(Action, &str)> {
+    let rest = text.strip_prefix("  ")?;
+    let (symbol, rest) = rest.split_once(' ')?;
+    let action = match symbol {
+        "+" => Action::Create,
+        "~" => Action::Update,
+        "-" => Action::Delete,
+        _ => return None,
+    };
+    let (name, value) = rest.split_once(" =").or_else(|| rest.split_once('='))?;
+    let name = name.trim_end();
+    let _ = value;
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    Some((action, name))
+}
+
+/// `"abc"` -> `abc` (Terraform prints import IDs quoted, with Go escapes).
+fn unquote(text: &str) -> String {
+    let inner = text.strip_prefix('"').and_then(|t| t.strip_suffix('"'));
+    match inner {
+        Some(inner) => inner.replace("\\\"", "\"").replace("\\\\", "\\"),
+        None => text.to_string(),
+    }
+}
