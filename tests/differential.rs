@@ -12,7 +12,8 @@
 //!
 //! Environment:
 //! - `TFPOST_TOOLS_DIR`: where the install script put Terraform (default `~/.cache/tfpost/tools`).
-//! - `TFPOST_DIFF_ONLY`: run only the runs whose `VERSION/SCENARIO` contains this text.
+//! - `TFPOST_DIFF_ONLY`: run only the runs whose `VERSION/SCENARIO` contains one of these
+//!   comma-separated texts (`1.15.5/moved,import`).
 //! - `TFPOST_DIFF_JOBS`: scenarios run at once (default 2).
 //!
 //! Every run's text, truth and model are left in `target/tmp/differential/VERSION/SCENARIO/`
@@ -84,6 +85,8 @@ struct Scenario {
     colour: bool,
     /// Also apply the saved plan and check the parsed apply.
     apply: bool,
+    /// That apply fails.
+    apply_fails: bool,
 }
 
 const fn scenario(name: &'static str, since: Tf) -> Scenario {
@@ -95,6 +98,7 @@ const fn scenario(name: &'static str, since: Tf) -> Scenario {
         error: false,
         colour: false,
         apply: false,
+        apply_fails: false,
     }
 }
 
@@ -120,6 +124,13 @@ impl Scenario {
     const fn apply(self) -> Scenario {
         Scenario {
             apply: true,
+            ..self
+        }
+    }
+    const fn apply_fails(self) -> Scenario {
+        Scenario {
+            apply: true,
+            apply_fails: true,
             ..self
         }
     }
@@ -150,6 +161,8 @@ const SCENARIOS: &[Scenario] = &[
     scenario("module-replace-destroy", Tf::V0_11),
     scenario("mixed", Tf::V0_11).colour().apply(),
     scenario("data-read", Tf::V0_11),
+    scenario("apply-failure", Tf::V0_11).apply_fails(),
+    scenario("refresh-only", Tf::V1_0).args(&["-refresh-only"]),
     scenario("invalid-reference", Tf::V0_11).error().colour(),
     scenario("moved-only", Tf::V1_15).apply(),
     scenario("moved-into-module", Tf::V1_15),
@@ -160,6 +173,7 @@ const SCENARIOS: &[Scenario] = &[
     scenario("import-update", Tf::V1_15).colour().apply(),
     scenario("check-warning", Tf::V1_15),
     scenario("replace-triggered-by", Tf::V1_15),
+    scenario("postcondition-error", Tf::V1_15).error(),
 ];
 
 /// No Terraform command here takes more than a few seconds; a hung one fails its run.
@@ -177,7 +191,10 @@ fn tfpost_parse_agrees_with_terraform_show_json() {
                 .filter(move |tf| *tf >= s.since)
                 .map(move |tf| (tf, s))
         })
-        .filter(|(tf, s)| format!("{}/{}", tf.version(), s.name).contains(&only))
+        .filter(|(tf, s)| {
+            let run = format!("{}/{}", tf.version(), s.name);
+            only.split(',').any(|part| run.contains(part))
+        })
         .collect();
     assert!(!runs.is_empty(), "TFPOST_DIFF_ONLY={only:?} matches no run");
     let jobs = std::env::var("TFPOST_DIFF_JOBS")
@@ -383,10 +400,10 @@ fn check_run(tools: &Tools, tf: Tf, s: &Scenario) -> Vec<Mismatch> {
                 got,
             })
         };
-        if *apply_exit != 0 {
+        if (*apply_exit != 0) != s.apply_fails {
             push(
                 "setup",
-                "apply succeeds".into(),
+                format!("apply {}", if s.apply_fails { "fails" } else { "succeeds" }),
                 format!("exit {apply_exit}: {}", tail(apply_text)),
             );
         } else {
@@ -398,7 +415,7 @@ fn check_run(tools: &Tools, tf: Tf, s: &Scenario) -> Vec<Mismatch> {
                         model.to_string().as_bytes(),
                     );
                     let text = strip_ansi(&String::from_utf8_lossy(apply_text));
-                    compare_apply(&model, &text, &mut push);
+                    compare_apply(&model, &text, *apply_exit == 0, &mut push);
                 }
                 Err(why) => push("tfpost parse", "a JSON model".into(), why),
             }
@@ -589,18 +606,7 @@ fn compare_plan(
         show_summary(&text_summary(text, &["Plan:"])),
         show_summary(&model_summary(model)),
     );
-    check_eq(
-        push,
-        "warnings",
-        format!("{:?}", diagnostic_lines(text, "Warning")),
-        format!("{:?}", model_diagnostics(model, "warnings")),
-    );
-    check_eq(
-        push,
-        "errors",
-        format!("{:?}", diagnostic_lines(text, "Error")),
-        format!("{:?}", model_diagnostics(model, "errors")),
-    );
+    check_diagnostics(model, text, push);
 
     let Some(truth) = truth else { return };
     let want = truth_resources(truth);
@@ -662,16 +668,23 @@ fn compare_plan(
 }
 
 /// Compares the model of an apply's text with the text's own summary line.
-fn compare_apply(model: &Value, text: &str, push: &mut impl FnMut(&'static str, String, String)) {
+fn compare_apply(
+    model: &Value,
+    text: &str,
+    succeeded: bool,
+    push: &mut impl FnMut(&'static str, String, String),
+) {
     check_eq(push, "kind", "apply".to_string(), str_field(model, "kind"));
+    let want_result = if succeeded { "applied" } else { "error" };
     check_eq(
         push,
         "result",
-        "applied".to_string(),
+        want_result.to_string(),
         str_field(model, "result"),
     );
+    check_diagnostics(model, text, push);
     let want = text_summary(text, &["Apply complete!", "Destroy complete!"]);
-    if want.is_none() {
+    if succeeded && want.is_none() {
         push(
             "setup",
             "an Apply/Destroy complete! line".into(),
@@ -683,6 +696,26 @@ fn compare_apply(model: &Value, text: &str, push: &mut impl FnMut(&'static str, 
         "summary (complete! line)",
         show_summary(&want),
         show_summary(&model_summary(model)),
+    );
+}
+
+/// The model's warnings and errors are the `Warning:`/`Error:` blocks of the text, in order.
+fn check_diagnostics(
+    model: &Value,
+    text: &str,
+    push: &mut impl FnMut(&'static str, String, String),
+) {
+    check_eq(
+        push,
+        "warnings",
+        format!("{:?}", diagnostic_lines(text, "Warning")),
+        format!("{:?}", model_diagnostics(model, "warnings")),
+    );
+    check_eq(
+        push,
+        "errors",
+        format!("{:?}", diagnostic_lines(text, "Error")),
+        format!("{:?}", model_diagnostics(model, "errors")),
     );
 }
 
