@@ -24,9 +24,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let input = read_input(file.as_deref())?;
             let report = parse(&input, ParseOptions::default())
                 .with_context(|| format!("cannot parse {}", display_input(file.as_deref())))?;
-            let mut out = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             serde_json::to_writer_pretty(&mut out, &report)?;
             writeln!(out)?;
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
     }

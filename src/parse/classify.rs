@@ -360,7 +360,10 @@ fn classify_prose(line: &str) -> Line<'_> {
     if let Some(summary) = counts(line, "Plan: ", "to ") {
         return Line::PlanSummary(summary);
     }
-    for lead in ["Apply complete! Resources: ", "Destroy complete! Resources: "] {
+    for lead in [
+        "Apply complete! Resources: ",
+        "Destroy complete! Resources: ",
+    ] {
         if let Some(summary) = counts(line, lead, "") {
             return Line::ApplySummary(summary);
         }

@@ -61,6 +61,8 @@ pub struct Parser {
     current: HashMap<Option<String>, usize>,
     /// The module named by Terragrunt's `- Module PATH` group header, for the lines after it.
     group_label: Option<String>,
+    /// The section the previous line went to.
+    last_section: Option<usize>,
     budget: DiffBudget,
 }
 
@@ -76,6 +78,7 @@ impl Parser {
             sections: Vec::new(),
             current: HashMap::new(),
             group_label: None,
+            last_section: None,
             budget,
         }
     }
@@ -84,7 +87,7 @@ impl Parser {
     pub fn feed(&mut self, chunk: &[u8]) {
         self.bytes += chunk.len() as u64;
         let mut rest = chunk;
-        while let Some(newline) = rest.iter().position(|b| *b == b'\n') {
+        while let Some(newline) = memchr::memchr(b'\n', rest) {
             let (head, tail) = rest.split_at(newline);
             self.push_partial(head);
             let line = std::mem::take(&mut self.partial);
@@ -111,7 +114,11 @@ impl Parser {
     fn line(&mut self, raw: &[u8]) {
         self.lines += 1;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let decoded = String::from_utf8_lossy(raw);
+        // Valid UTF-8 is the norm; checking it first is much cheaper than the lossy decoder.
+        let decoded = match std::str::from_utf8(raw) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(raw),
+        };
         let text = line::strip_ansi(&decoded);
         // Some CIs and wrappers leave a CR before the colour reset; drop any CR left at the end.
         let text = text.trim_end_matches('\r');
@@ -130,29 +137,43 @@ impl Parser {
                 return;
             }
         }
-        let label = prefixed
-            .label
-            .map(str::to_string)
-            .or_else(|| self.group_label.clone());
+        // The group label is cloned only for Terragrunt group output; it is None otherwise.
+        let group_label = if prefixed.label.is_none() {
+            self.group_label.clone()
+        } else {
+            None
+        };
+        let label = prefixed.label.or(group_label.as_deref());
         let text = prefixed.text;
-        let index = self.section_for(label.clone());
+        let index = self.section_for(label);
         if self.sections[index].feed(text, &mut self.budget) == Feed::NewSection {
-            let index = self.new_section(label);
+            let index = self.new_section(label.map(str::to_string));
             self.sections[index].feed(text, &mut self.budget);
         }
     }
 
-    fn section_for(&mut self, label: Option<String>) -> usize {
-        match self.current.get(&label) {
-            Some(index) => *index,
-            None => self.new_section(label),
+    fn section_for(&mut self, label: Option<&str>) -> usize {
+        // Consecutive lines almost always belong to the same section: check that first,
+        // without allocating a key.
+        if let Some(last) = self.last_section
+            && self.sections[last].label.as_deref() == label
+        {
+            return last;
         }
+        let key = label.map(str::to_string);
+        let index = match self.current.get(&key) {
+            Some(index) => *index,
+            None => self.new_section(key),
+        };
+        self.last_section = Some(index);
+        index
     }
 
     fn new_section(&mut self, label: Option<String>) -> usize {
         self.sections.push(SectionParser::new(label.clone()));
         let index = self.sections.len() - 1;
         self.current.insert(label, index);
+        self.last_section = Some(index);
         index
     }
 

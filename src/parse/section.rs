@@ -288,6 +288,19 @@ impl SectionParser {
             return false;
         }
         if let Some(block) = self.block.as_mut() {
+            if !block.started
+                && let Open::Resource { index, .. } = block.target
+                && let Some(resource) = self.resources.get_mut(index)
+                && resource.action == Action::Replace
+            {
+                // The symbol line says which object goes first.
+                let symbol = text.trim_start();
+                if symbol.starts_with("-/+ ") {
+                    resource.replace_order = Some(ReplaceOrder::DeleteBeforeCreate);
+                } else if symbol.starts_with("+/- ") {
+                    resource.replace_order = Some(ReplaceOrder::CreateBeforeDelete);
+                }
+            }
             block.started = true;
             if !block.too_big {
                 for _ in 0..block.pending_blank {
