@@ -161,6 +161,7 @@ const SCENARIOS: &[Scenario] = &[
     scenario("module-replace-destroy", Tf::V0_11),
     scenario("mixed", Tf::V0_11).colour().apply(),
     scenario("data-read", Tf::V0_11),
+    scenario("tricky-values", Tf::V0_11).colour(),
     scenario("apply-failure", Tf::V0_11).apply_fails(),
     scenario("refresh-only", Tf::V1_0).args(&["-refresh-only"]),
     scenario("invalid-reference", Tf::V0_11).error().colour(),
@@ -620,6 +621,7 @@ fn compare_plan(
             format!("also {extra:?}"),
         );
     }
+    check_resource_fields(model, truth, tf, push);
     check_eq(
         push,
         "moves (address, from_address)",
@@ -664,6 +666,63 @@ fn compare_plan(
             format!("{:?}", truth_outputs(truth)),
             format!("{:?}", model_outputs(model)),
         );
+    }
+}
+
+/// Each resource's address parts and replace order, against the same resource in the truth.
+fn check_resource_fields(
+    model: &Value,
+    truth: &Value,
+    tf: Tf,
+    push: &mut impl FnMut(&'static str, String, String),
+) {
+    let by_address: BTreeMap<String, &Value> = model_list(model, "resources")
+        .map(|r| (str_field(r, "address"), r))
+        .collect();
+    for rc in resource_changes(truth) {
+        let Some(action) = truth_action(rc) else {
+            continue;
+        };
+        let Some(got) = by_address.get(&str_field(rc, "address")) else {
+            continue;
+        };
+        let index = match &rc["index"] {
+            Value::Null => Value::Null,
+            // The key as written between the brackets: Terraform quotes and escapes string
+            // keys as JSON does for every key used here.
+            Value::String(key) => Value::String(Value::String(key.clone()).to_string()),
+            other => Value::String(other.to_string()),
+        };
+        // 0.11 prints `-/+` whatever the order, so its text cannot tell.
+        let replace_order = if action != "replace" || tf == Tf::V0_11 {
+            got["replace_order"].clone()
+        } else if rc["change"]["actions"][0] == "delete" {
+            "delete_before_create".into()
+        } else {
+            "create_before_delete".into()
+        };
+        let want = serde_json::json!({
+            "module": rc["module_address"],
+            "type": rc["type"],
+            "name": rc["name"],
+            "index": index,
+            "mode": rc["mode"],
+            "replace_order": replace_order,
+        });
+        let got: serde_json::Map<String, Value> = want
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| (k.clone(), got[k.as_str()].clone()))
+            .collect();
+        let got = Value::Object(got);
+        if want != got {
+            push(
+                "resource fields",
+                format!("{} {want}", str_field(rc, "address")),
+                got.to_string(),
+            );
+        }
     }
 }
 
@@ -890,7 +949,8 @@ fn model_summary(model: &Value) -> Option<Summary> {
 fn text_summary(text: &str, prefixes: &[&str]) -> Option<Summary> {
     let mut found: Option<Summary> = None;
     for line in text.lines() {
-        let line = line.trim_start_matches(['│', ' ']);
+        // At the start of the line only: a value in a diff may hold an indented `Plan:` line.
+        let line = line.strip_prefix("│ ").unwrap_or(line);
         let Some(rest) = prefixes.iter().find_map(|p| line.strip_prefix(p)) else {
             continue;
         };
@@ -1138,31 +1198,43 @@ fn table(mismatches: &[Mismatch], runs: usize) -> String {
 fn checker_reports_every_kind_of_disagreement() {
     let truth = serde_json::json!({
         "resource_changes": [
-            {"address": "null_resource.a", "change": {"actions": ["create"]}},
-            {"address": "null_resource.r", "change": {"actions": ["delete", "create"]}},
-            {"address": "terraform_data.b", "previous_address": "terraform_data.a",
-             "change": {"actions": ["update"]}},
-            {"address": "terraform_data.i", "change": {"actions": ["no-op"], "importing": {"id": "x"}}},
+            {"address": "module.m[\"k\"].null_resource.a[0]", "module_address": "module.m[\"k\"]",
+             "mode": "managed", "type": "null_resource", "name": "a", "index": 0,
+             "change": {"actions": ["create"]}},
+            {"address": "null_resource.r[\"a b\"]", "mode": "managed", "type": "null_resource",
+             "name": "r", "index": "a b", "change": {"actions": ["create", "delete"]}},
+            {"address": "terraform_data.b", "previous_address": "terraform_data.a", "mode": "managed",
+             "type": "terraform_data", "name": "b", "change": {"actions": ["update"]}},
+            {"address": "terraform_data.i", "mode": "managed", "type": "terraform_data", "name": "i",
+             "change": {"actions": ["no-op"], "importing": {"id": "x"}}},
             {"address": "terraform_data.same", "change": {"actions": ["no-op"]}}
         ],
         "output_changes": {"o": {"actions": ["update"]}, "same": {"actions": ["no-op"]}}
     });
     let text = "Plan: 1 to import, 2 to add, 1 to change, 1 to destroy.\n\
                 \n│ Warning: Resource targeting is in effect\n";
-    let agreeing = serde_json::json!({
+    let resource = |address: &str, action: &str, module: Value, name: &str, index: Value| {
+        serde_json::json!({
+            "address": address, "action": action, "from_address": null, "imported": false,
+            "module": module, "type": address.split('.').rev().nth(1), "name": name, "index": index,
+            "mode": "managed", "replace_order": null,
+        })
+    };
+    let mut agreeing = serde_json::json!({
         "kind": "plan", "result": "changes",
         "summary": {"add": 2, "change": 1, "destroy": 1, "import": 1, "move": 0, "forget": 0},
         "resources": [
-            {"address": "null_resource.a", "action": "create", "from_address": null, "imported": false},
-            {"address": "null_resource.r", "action": "replace", "from_address": null, "imported": false},
-            {"address": "terraform_data.b", "action": "update", "from_address": "terraform_data.a",
-             "imported": false},
-            {"address": "terraform_data.i", "action": "import", "from_address": null, "imported": false}
+            resource("module.m[\"k\"].null_resource.a[0]", "create", "module.m[\"k\"]".into(), "a", "0".into()),
+            resource("null_resource.r[\"a b\"]", "replace", Value::Null, "r", "\"a b\"".into()),
+            resource("terraform_data.b", "update", Value::Null, "b", Value::Null),
+            resource("terraform_data.i", "import", Value::Null, "i", Value::Null),
         ],
         "outputs": [{"name": "o", "action": "update"}],
         "warnings": [{"summary": "Resource targeting is in effect"}],
         "errors": []
     });
+    agreeing["resources"][1]["replace_order"] = "create_before_delete".into();
+    agreeing["resources"][2]["from_address"] = "terraform_data.a".into();
     let rows = |model: &Value| {
         let mut rows = Vec::new();
         compare_plan(
@@ -1178,7 +1250,7 @@ fn checker_reports_every_kind_of_disagreement() {
     assert_eq!(rows(&agreeing), Vec::<&str>::new());
 
     type Mutation = (&'static str, fn(&mut Value));
-    let mutations: [Mutation; 8] = [
+    let mutations: [Mutation; 11] = [
         ("resources (address, action)", |m| {
             m["resources"][1]["action"] = "update".into()
         }),
@@ -1189,6 +1261,15 @@ fn checker_reports_every_kind_of_disagreement() {
             m["resources"][2]["from_address"] = Value::Null
         }),
         ("imports", |m| m["resources"][3]["action"] = "update".into()),
+        ("resource fields", |m| {
+            m["resources"][0]["module"] = Value::Null
+        }),
+        ("resource fields", |m| {
+            m["resources"][1]["index"] = "a b".into()
+        }),
+        ("resource fields", |m| {
+            m["resources"][1]["replace_order"] = "delete_before_create".into()
+        }),
         ("summary (Plan: line)", |m| m["summary"]["move"] = 1.into()),
         ("outputs (name, action)", |m| {
             m["outputs"] = serde_json::json!([])
