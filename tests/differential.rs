@@ -662,7 +662,7 @@ fn compare_plan(
     if tf.outputs_are_true() {
         check_eq(
             push,
-            "outputs (name, action)",
+            "outputs (name, action, sensitive)",
             format!("{:?}", truth_outputs(truth)),
             format!("{:?}", model_outputs(model)),
         );
@@ -863,14 +863,16 @@ fn truth_imports(truth: &Value) -> Vec<String> {
     imports
 }
 
-fn truth_outputs(truth: &Value) -> Vec<(String, String)> {
-    let mut outputs: Vec<(String, String)> = truth["output_changes"]
+/// (name, action, sensitive): Terraform shows `(sensitive value)` when either side is sensitive.
+fn truth_outputs(truth: &Value) -> Vec<(String, String, bool)> {
+    let mut outputs: Vec<(String, String, bool)> = truth["output_changes"]
         .as_object()
         .into_iter()
         .flatten()
         .filter_map(|(name, change)| {
             let action = change["actions"].as_array()?.first()?.as_str()?;
-            (action != "no-op").then(|| (name.clone(), action.to_string()))
+            let sensitive = change["before_sensitive"] == true || change["after_sensitive"] == true;
+            (action != "no-op").then(|| (name.clone(), action.to_string(), sensitive))
         })
         .collect();
     outputs.sort();
@@ -908,9 +910,15 @@ fn model_imports(model: &Value) -> Vec<String> {
     imports
 }
 
-fn model_outputs(model: &Value) -> Vec<(String, String)> {
-    let mut outputs: Vec<(String, String)> = model_list(model, "outputs")
-        .map(|o| (str_field(o, "name"), str_field(o, "action")))
+fn model_outputs(model: &Value) -> Vec<(String, String, bool)> {
+    let mut outputs: Vec<(String, String, bool)> = model_list(model, "outputs")
+        .map(|o| {
+            (
+                str_field(o, "name"),
+                str_field(o, "action"),
+                o["sensitive"] == true,
+            )
+        })
         .collect();
     outputs.sort();
     outputs
@@ -1209,7 +1217,11 @@ fn checker_reports_every_kind_of_disagreement() {
              "change": {"actions": ["no-op"], "importing": {"id": "x"}}},
             {"address": "terraform_data.same", "change": {"actions": ["no-op"]}}
         ],
-        "output_changes": {"o": {"actions": ["update"]}, "same": {"actions": ["no-op"]}}
+        "output_changes": {
+            "o": {"actions": ["update"]},
+            "s": {"actions": ["create"], "before_sensitive": false, "after_sensitive": true},
+            "same": {"actions": ["no-op"]}
+        }
     });
     let text = "Plan: 1 to import, 2 to add, 1 to change, 1 to destroy.\n\
                 \n│ Warning: Resource targeting is in effect\n";
@@ -1229,7 +1241,10 @@ fn checker_reports_every_kind_of_disagreement() {
             resource("terraform_data.b", "update", Value::Null, "b", Value::Null),
             resource("terraform_data.i", "import", Value::Null, "i", Value::Null),
         ],
-        "outputs": [{"name": "o", "action": "update"}],
+        "outputs": [
+            {"name": "o", "action": "update", "sensitive": false},
+            {"name": "s", "action": "create", "sensitive": true}
+        ],
         "warnings": [{"summary": "Resource targeting is in effect"}],
         "errors": []
     });
@@ -1250,7 +1265,7 @@ fn checker_reports_every_kind_of_disagreement() {
     assert_eq!(rows(&agreeing), Vec::<&str>::new());
 
     type Mutation = (&'static str, fn(&mut Value));
-    let mutations: [Mutation; 11] = [
+    let mutations: [Mutation; 12] = [
         ("resources (address, action)", |m| {
             m["resources"][1]["action"] = "update".into()
         }),
@@ -1271,8 +1286,11 @@ fn checker_reports_every_kind_of_disagreement() {
             m["resources"][1]["replace_order"] = "delete_before_create".into()
         }),
         ("summary (Plan: line)", |m| m["summary"]["move"] = 1.into()),
-        ("outputs (name, action)", |m| {
+        ("outputs (name, action, sensitive)", |m| {
             m["outputs"] = serde_json::json!([])
+        }),
+        ("outputs (name, action, sensitive)", |m| {
+            m["outputs"][1]["sensitive"] = false.into()
         }),
         ("warnings", |m| m["warnings"] = serde_json::json!([])),
         ("result", |m| m["result"] = "no_changes".into()),
