@@ -3,7 +3,10 @@
 //! Data flows one way: input bytes are tee'd to stdout and fed to [`parse`], which builds a
 //! [`model::Report`]; rendering and notification build on that model.
 
+pub mod ci;
 pub mod cli;
+pub mod config;
+pub mod env;
 pub mod message;
 pub mod model;
 pub mod parse;

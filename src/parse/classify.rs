@@ -94,6 +94,8 @@ pub enum HeaderVerb<'a> {
     MovedTo(&'a str),
     /// Drift: `has changed`, `has been changed`, `has been deleted`.
     ChangedOutside(Action),
+    /// `was deferred` (Terraform 1.9+ deferred actions): not part of this plan's changes.
+    Deferred,
 }
 
 /// A Terraform 0.11 resource line.
@@ -170,6 +172,18 @@ const HEADER_SENTENCES: &[(&str, Action, Option<&str>)] = &[
         None,
     ),
     ("will be forgotten", Action::Forget, None),
+    // A deposed object left over from a failed replace, under a `removed` block.
+    (
+        "will be removed from Terraform state, but will not be destroyed",
+        Action::Forget,
+        None,
+    ),
+    // `create_before_destroy` replace whose old object is only forgotten (`removed` block).
+    (
+        "must be replaced, but the existing object will not be destroyed",
+        Action::Create,
+        Some("replacement; the existing object will not be destroyed"),
+    ),
 ];
 
 const DRIFT_SENTENCES: &[(&str, Action)] = &[
@@ -286,6 +300,8 @@ fn classify_hash(text: &str) -> Line<'_> {
         }
     } else if let Some((_, action)) = DRIFT_SENTENCES.iter().find(|(s, _)| *s == sentence) {
         HeaderVerb::ChangedOutside(*action)
+    } else if sentence == "was deferred" {
+        HeaderVerb::Deferred
     } else {
         return Line::Other;
     };

@@ -59,15 +59,17 @@ pub fn build_diagnostic(summary: &str, lines: &[String], section: Option<String>
         }
         detail.push(text);
     }
-    while detail.first().is_some_and(|l| l.trim().is_empty()) {
-        detail.remove(0);
-    }
-    while detail.last().is_some_and(|l| l.trim().is_empty()) {
-        detail.pop();
-    }
+    let first = detail
+        .iter()
+        .position(|l| !l.trim().is_empty())
+        .unwrap_or(detail.len());
+    let last = detail
+        .iter()
+        .rposition(|l| !l.trim().is_empty())
+        .map_or(first, |i| i + 1);
     Diagnostic {
         summary: summary.to_string(),
-        detail: detail.join("\n"),
+        detail: detail[first..last.max(first)].join("\n"),
         file,
         line: line_number,
         address,

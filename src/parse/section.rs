@@ -60,9 +60,18 @@ enum State {
 /// What the lines being collected belong to.
 #[derive(Debug)]
 enum Open {
-    Resource { index: usize, legacy: bool },
-    Drift { index: usize },
-    Output { index: usize },
+    Resource {
+        index: usize,
+        legacy: bool,
+    },
+    Drift {
+        index: usize,
+    },
+    Output {
+        index: usize,
+    },
+    /// Lines that belong to nothing the model reports (a deferred change's body).
+    Discard,
 }
 
 /// A block of lines being collected for a resource, drift entry or output.
@@ -185,6 +194,10 @@ impl SectionParser {
         };
         if !boxed && text.starts_with('╷') {
             return Feed::Taken;
+        }
+        if text.starts_with("OpenTofu ") {
+            // "OpenTofu will perform ...", "OpenTofu used the selected providers ...".
+            self.tool = Some(Tool::OpenTofu);
         }
         let line = classify(text);
 
@@ -335,6 +348,8 @@ impl SectionParser {
         } else if let Some(id) = note.strip_prefix("imported from ") {
             resource.imported = true;
             resource.import_id = Some(unquote(id));
+        } else if note == "will be imported first" {
+            resource.imported = true;
         } else if resource.reason.is_none() {
             resource.reason = Some(note.to_string());
         }
@@ -344,6 +359,9 @@ impl SectionParser {
         let Some(block) = self.block.take() else {
             return;
         };
+        if matches!(block.target, Open::Discard) {
+            return;
+        }
         let diff = if block.text.is_empty() && !block.too_big {
             None
         } else {
@@ -368,6 +386,7 @@ impl SectionParser {
                     d.diff = diff;
                 }
             }
+            Open::Discard => {}
             Open::Output { index } => {
                 if let Some(o) = self.outputs.get_mut(index) {
                     o.sensitive = diff
@@ -468,8 +487,6 @@ impl SectionParser {
                     } else {
                         self.state = State::Top;
                     }
-                } else if text.starts_with("OpenTofu ") {
-                    self.tool = Some(Tool::OpenTofu);
                 } else if text.starts_with("Would you like to update the Terraform state") {
                     self.refresh_only = true;
                 }
@@ -495,6 +512,10 @@ impl SectionParser {
                 self.open(Open::Drift {
                     index: self.drift.len() - 1,
                 });
+                return;
+            }
+            HeaderVerb::Deferred => {
+                self.open(Open::Discard);
                 return;
             }
             HeaderVerb::Planned { action, reason } => (action, reason, None),

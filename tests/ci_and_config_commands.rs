@@ -1,0 +1,239 @@
+//! `tfpost ci` and `tfpost config` run as a user runs them, with a cleared environment.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn tfpost(dir: &std::path::Path) -> Command {
+    let mut cmd = Command::cargo_bin("tfpost").unwrap();
+    cmd.env_clear().current_dir(dir);
+    cmd
+}
+
+fn json(output: &[u8]) -> Value {
+    serde_json::from_slice(output).unwrap()
+}
+
+#[test]
+fn ci_under_circleci_variables() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tfpost(dir.path())
+        .arg("ci")
+        .envs([
+            ("CI", "true"),
+            ("CIRCLECI", "true"),
+            ("CIRCLE_PROJECT_USERNAME", "acme"),
+            ("CIRCLE_PROJECT_REPONAME", "infra"),
+            ("CIRCLE_SHA1", "6dcb09b5b57875f334f61aebed695e2e4193db5e"),
+            ("CIRCLE_BRANCH", "feature/x"),
+            (
+                "CIRCLE_BUILD_URL",
+                "https://circleci.com/gh/acme/infra/1234",
+            ),
+            (
+                "CIRCLE_PULL_REQUEST",
+                "https://github.com/acme/infra/pull/42",
+            ),
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let ctx = json(&out);
+    assert_eq!(ctx["platform"], "circleci");
+    assert_eq!(ctx["owner"], "acme");
+    assert_eq!(ctx["repo"], "infra");
+    assert_eq!(ctx["pr"], 42);
+    assert_eq!(ctx["is_pr"], true);
+    assert_eq!(ctx["sha"], "6dcb09b5b57875f334f61aebed695e2e4193db5e");
+    assert_eq!(ctx["build_url"], "https://circleci.com/gh/acme/infra/1234");
+}
+
+#[test]
+fn ci_under_github_actions_reads_the_pull_request_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        r#"{"action":"opened","number":5,"pull_request":{"number":5,
+        "html_url":"https://github.com/acme/infra/pull/5",
+        "head":{"ref":"fix","sha":"1111111111111111111111111111111111111111"},
+        "base":{"ref":"main"}}}"#,
+    )
+    .unwrap();
+    let ctx = json(
+        &tfpost(dir.path())
+            .arg("ci")
+            .envs([
+                ("GITHUB_ACTIONS", "true"),
+                ("GITHUB_EVENT_NAME", "pull_request"),
+                ("GITHUB_EVENT_PATH", event.to_str().unwrap()),
+                ("GITHUB_REPOSITORY", "acme/infra"),
+                ("GITHUB_SERVER_URL", "https://github.com"),
+                ("GITHUB_RUN_ID", "99"),
+                ("GITHUB_SHA", "2222222222222222222222222222222222222222"),
+                ("GITHUB_REF", "refs/pull/5/merge"),
+                ("GITHUB_HEAD_REF", "fix"),
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(ctx["platform"], "github_actions");
+    assert_eq!(ctx["pr"], 5);
+    assert_eq!(ctx["sha"], "1111111111111111111111111111111111111111");
+    assert_eq!(ctx["branch"], "fix");
+    assert_eq!(
+        ctx["build_url"],
+        "https://github.com/acme/infra/actions/runs/99"
+    );
+}
+
+#[test]
+fn ci_outside_ci_is_all_null_and_flags_override() {
+    let dir = tempfile::tempdir().unwrap();
+    let ctx = json(
+        &tfpost(dir.path())
+            .arg("ci")
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(ctx["platform"], Value::Null);
+    assert_eq!(ctx["pr"], Value::Null);
+    assert_eq!(ctx["is_pr"], false);
+
+    let ctx = json(
+        &tfpost(dir.path())
+            .args(["ci", "--repo", "acme/infra", "--pr", "7", "--sha", "abc"])
+            .args(["--build-url", "https://ci.example.com/1"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(ctx["owner"], "acme");
+    assert_eq!(ctx["repo"], "infra");
+    assert_eq!(ctx["pr"], 7);
+    assert_eq!(ctx["sha"], "abc");
+    assert_eq!(ctx["build_url"], "https://ci.example.com/1");
+}
+
+#[test]
+fn ci_config_section_applies_and_flags_win() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tfpost.yaml"),
+        "ci:\n  owner: fromfile\n  repo: infra\n  pr: $PR\n",
+    )
+    .unwrap();
+    let ctx = json(
+        &tfpost(dir.path())
+            .args(["ci", "--owner", "fromflag"])
+            .env("PR", "12")
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(ctx["owner"], "fromflag");
+    assert_eq!(ctx["repo"], "infra");
+    assert_eq!(ctx["pr"], 12);
+}
+
+#[test]
+fn bad_config_fails_naming_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tfpost.yaml"), "slack:\n  whenn: always\n").unwrap();
+    let out = tfpost(dir.path())
+        .arg("ci")
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("tfpost.yaml:2:3: key `slack.whenn`: unknown field `whenn`"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn config_show_masks_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tfpost.yaml"),
+        "vars:\n  note: deployed with $DEPLOY_KEY\nmask:\n  env: [DEPLOY_KEY]\n",
+    )
+    .unwrap();
+    let out = tfpost(dir.path())
+        .args(["config", "show"])
+        .envs([
+            ("GITHUB_TOKEN", "ghp_0123456789abcdef"),
+            (
+                "SLACK_WEBHOOK_URL",
+                "https://hooks.slack.com/services/T0/B0/xyz",
+            ),
+            ("DEPLOY_KEY", "dk-very-secret"),
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let shown = String::from_utf8(out).unwrap();
+    assert!(shown.starts_with("# from "), "{shown}");
+    for secret in ["ghp_0123456789abcdef", "hooks.slack.com", "dk-very-secret"] {
+        assert!(!shown.contains(secret), "{secret} leaked:\n{shown}");
+    }
+    assert!(shown.contains("note: deployed with ***"), "{shown}");
+}
+
+#[test]
+fn config_show_reads_a_tfcmt_config_and_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tfcmt.yaml"),
+        "terraform:\n  plan:\n    template: |\n      {{ .Result }}\n      {{ .Stderr }}\n",
+    )
+    .unwrap();
+    let out = tfpost(dir.path())
+        .args(["config", "show"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stdout.contains("(tfcmt format)"), "{stdout}");
+    assert!(
+        stderr.contains(
+            "tfcmt.yaml:5: unsupported in tfcmt template `terraform.plan.template`: `.Stderr`"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_schema_is_a_json_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = json(
+        &tfpost(dir.path())
+            .args(["config", "schema"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert!(
+        schema["$schema"]
+            .as_str()
+            .unwrap()
+            .contains("json-schema.org")
+    );
+    assert_eq!(schema["type"], "object");
+    assert!(schema["properties"]["github"].is_object());
+}
