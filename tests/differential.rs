@@ -160,7 +160,7 @@ const SCENARIOS: &[Scenario] = &[
     scenario("sensitive", Tf::V0_11),
     scenario("module-replace-destroy", Tf::V0_11),
     scenario("mixed", Tf::V0_11).colour().apply(),
-    scenario("data-read", Tf::V0_11),
+    scenario("data-read", Tf::V0_11).apply(),
     scenario("tricky-values", Tf::V0_11).colour(),
     scenario("apply-failure", Tf::V0_11).apply_fails(),
     scenario("refresh-only", Tf::V1_0).args(&["-refresh-only"]),
@@ -417,6 +417,9 @@ fn check_run(tools: &Tools, tf: Tf, s: &Scenario) -> Vec<Mismatch> {
                     );
                     let text = strip_ansi(&String::from_utf8_lossy(apply_text));
                     compare_apply(&model, &text, *apply_exit == 0, &mut push);
+                    if let (0, Some(truth)) = (*apply_exit, &truth) {
+                        compare_applied_resources(&model, truth, &mut push);
+                    }
                 }
                 Err(why) => push("tfpost parse", "a JSON model".into(), why),
             }
@@ -776,6 +779,26 @@ fn check_diagnostics(
         format!("{:?}", diagnostic_lines(text, "Error")),
         format!("{:?}", model_diagnostics(model, "errors")),
     );
+}
+
+/// A successful apply of the saved plan did exactly what the plan said, and its progress lines
+/// (`Creating...`, `Destruction complete`, ...) name every resource but the moved and forgotten
+/// ones, which Terraform's apply output does not mention.
+fn compare_applied_resources(
+    model: &Value,
+    truth: &Value,
+    push: &mut impl FnMut(&'static str, String, String),
+) {
+    let mut want = truth_resources(truth);
+    want.retain(|(_, action), _| action != "move" && action != "forget");
+    let got = model_resources(model);
+    if want != got {
+        push(
+            "applied resources (address, action)",
+            format!("also {:?}", counter_minus(&want, &got)),
+            format!("also {:?}", counter_minus(&got, &want)),
+        );
+    }
 }
 
 fn check_eq(
