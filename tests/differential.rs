@@ -620,8 +620,8 @@ fn compare_plan(
         let extra = counter_minus(&got, &want);
         push(
             "resources (address, action)",
-            format!("also {missing:?}"),
-            format!("also {extra:?}"),
+            format!("these too: {missing:?}"),
+            format!("these too: {extra:?}"),
         );
     }
     check_resource_fields(model, truth, tf, push);
@@ -795,8 +795,8 @@ fn compare_applied_resources(
     if want != got {
         push(
             "applied resources (address, action)",
-            format!("also {:?}", counter_minus(&want, &got)),
-            format!("also {:?}", counter_minus(&got, &want)),
+            format!("these too: {:?}", counter_minus(&want, &got)),
+            format!("these too: {:?}", counter_minus(&got, &want)),
         );
     }
 }
@@ -1190,10 +1190,12 @@ fn save(dir: &Path, name: &str, bytes: &[u8]) {
 
 /// The failure message: one row per mismatch, expected and got below each other.
 fn table(mismatches: &[Mismatch], runs: usize) -> String {
+    // A run is a version x scenario; its colour and apply texts are part of it.
     let mut failed_runs: Vec<(&str, &str)> = mismatches
         .iter()
-        .map(|m| (m.version, m.run.as_str()))
+        .map(|m| (m.version, m.run.split(" (").next().unwrap_or(&m.run)))
         .collect();
+    failed_runs.sort_unstable();
     failed_runs.dedup();
     let mut out = format!(
         "tfpost parse disagrees with Terraform: {} mismatch(es) in {} of {runs} runs \
@@ -1202,21 +1204,33 @@ fn table(mismatches: &[Mismatch], runs: usize) -> String {
         failed_runs.len(),
         env!("CARGO_TARGET_TMPDIR"),
     );
+    let run_width = mismatches
+        .iter()
+        .map(|m| m.run.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(3);
+    let check_width = mismatches
+        .iter()
+        .map(|m| m.check.len())
+        .max()
+        .unwrap_or(0)
+        .max(5);
     let _ = writeln!(
         out,
-        "{:<8}  {:<34}  {:<29}  expected / got",
+        "{:<8}  {:<run_width$}  {:<check_width$}  expected / got",
         "version", "run", "check"
     );
-    let _ = writeln!(out, "{}", "-".repeat(110));
+    let _ = writeln!(out, "{}", "-".repeat(8 + run_width + check_width + 22));
     for m in mismatches {
         let _ = writeln!(
             out,
-            "{:<8}  {:<34}  {:<29}  expected: {}",
+            "{:<8}  {:<run_width$}  {:<check_width$}  expected: {}",
             m.version, m.run, m.check, m.expected
         );
         let _ = writeln!(
             out,
-            "{:<8}  {:<34}  {:<29}  got:      {}",
+            "{:<8}  {:<run_width$}  {:<check_width$}  got:      {}",
             "", "", "", m.got
         );
     }
