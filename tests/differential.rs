@@ -162,6 +162,7 @@ const SCENARIOS: &[Scenario] = &[
     scenario("mixed", Tf::V0_11).colour().apply(),
     scenario("data-read", Tf::V0_11).apply(),
     scenario("tricky-values", Tf::V0_11).colour(),
+    scenario("tricky-names", Tf::V0_13),
     scenario("apply-failure", Tf::V0_11).apply_fails(),
     scenario("refresh-only", Tf::V1_0).args(&["-refresh-only"]),
     scenario("invalid-reference", Tf::V0_11).error().colour(),

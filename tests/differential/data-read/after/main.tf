@@ -10,3 +10,8 @@ data "null_data_source" "d" {
 output "d" {
   value = "${data.null_data_source.d.outputs["id"]}"
 }
+
+# The same inside a module, with count: data sources' addresses in modules and with an index.
+module "reader" {
+  source = "./modules/reader"
+}

@@ -12,3 +12,11 @@ output "added" {
 output "same" {
   value = "${null_resource.a.id}"
 }
+
+output "list" {
+  value = ["a", "b", "c"]
+}
+
+output "map" {
+  value = { k = "w", new = "y" }
+}

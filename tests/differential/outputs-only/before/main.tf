@@ -11,3 +11,11 @@ output "removed" {
 output "same" {
   value = "${null_resource.a.id}"
 }
+
+output "list" {
+  value = ["a", "b"]
+}
+
+output "map" {
+  value = { k = "v", gone = "x" }
+}
