@@ -9,5 +9,6 @@ pub mod config;
 pub mod env;
 pub mod message;
 pub mod model;
+pub mod notify;
 pub mod parse;
 pub mod render;

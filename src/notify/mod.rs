@@ -1,0 +1,3 @@
+//! Notifiers: post a rendered message somewhere. One module per destination.
+
+pub mod github;
