@@ -603,11 +603,10 @@ impl SectionParser {
             from_address: None,
             import_id: None,
             imported: false,
-            replace_order: (action == Action::Replace).then_some(if create_first {
-                ReplaceOrder::CreateBeforeDelete
-            } else {
-                ReplaceOrder::DeleteBeforeCreate
-            }),
+            // 0.11 prints `-/+` for create_before_destroy replacements too, so only `+/-` says
+            // anything about the order.
+            replace_order: (action == Action::Replace && create_first)
+                .then_some(ReplaceOrder::CreateBeforeDelete),
             deposed: deposed.then(|| "deposed".to_string()),
             section: self.label.clone(),
             diff: None,
@@ -666,6 +665,16 @@ impl SectionParser {
                 self.recognized = true;
             }
         }
+        // Terraform 0.11 reads a data source during apply with a `Refreshing state...` line
+        // among the apply's progress lines: after `Creating...`, that line is a read.
+        let event = if event == Progress::Refreshing
+            && self.applying
+            && super::address::parse_exact(address).is_some_and(|a| a.mode == Mode::Data)
+        {
+            Progress::Read
+        } else {
+            event
+        };
         if matches!(event, Progress::Refreshing | Progress::Other) {
             return;
         }

@@ -35,3 +35,5 @@ pub struct RenderContext {
     /// Commit SHA the plan was made for.
     pub sha: Option<String>,
 }
+
+pub mod slack;
