@@ -650,14 +650,6 @@ impl SectionParser {
     }
 
     fn progress_line(&mut self, address: &str, event: Progress) {
-        let flag = |a: &mut Applied| match event {
-            Progress::Created => a.created = true,
-            Progress::Destroyed => a.destroyed = true,
-            Progress::Modified => a.modified = true,
-            Progress::Read => a.read = true,
-            Progress::Imported => a.imported = true,
-            _ => {}
-        };
         match event {
             Progress::Refreshing | Progress::Reading | Progress::Read | Progress::Other => {}
             _ => {
@@ -678,14 +670,20 @@ impl SectionParser {
         if matches!(event, Progress::Refreshing | Progress::Other) {
             return;
         }
-        match self.progress.get_mut(address) {
-            Some(a) => flag(a),
+        let done = match self.progress.get_mut(address) {
+            Some(done) => done,
             None => {
-                let mut a = Applied::default();
-                flag(&mut a);
-                self.progress.insert(address.to_string(), a);
                 self.progress_order.push(address.to_string());
+                self.progress.entry(address.to_string()).or_default()
             }
+        };
+        match event {
+            Progress::Created => done.created = true,
+            Progress::Destroyed => done.destroyed = true,
+            Progress::Modified => done.modified = true,
+            Progress::Read => done.read = true,
+            Progress::Imported => done.imported = true,
+            _ => {}
         }
     }
 
