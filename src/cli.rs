@@ -3,12 +3,10 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ci::{CiOverrides, Platform};
-use crate::run::settings::{
-    RunKind, RunSettings, TargetList, Verbosity, parse_target_list, parse_var,
-};
+use crate::run::settings::{RunKind, RunSettings, TargetList, Verbosity, parse_target_list};
 
 /// Terraform plan/apply results as pull-request comments and Slack messages.
 #[derive(Debug, Parser)]
@@ -57,6 +55,8 @@ pub enum Command {
     },
     /// Print the man page (roff) to stdout.
     Man,
+    /// Parse a plan or apply output and print the message that would be posted; posts nothing.
+    Render(RenderArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,5 +195,52 @@ impl RunArgs {
             },
             overrides: self.ci.overrides(),
         }
+    }
+}
+
+/// `tfpost render`: the local dry run of the renderer.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// File to read; `-` or nothing for stdin.
+    pub file: Option<PathBuf>,
+    /// Which message to render.
+    #[arg(long, value_enum, default_value_t = RenderTarget::Github)]
+    pub target: RenderTarget,
+    /// Plan or apply; detected from the text when omitted.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Title of the message (replaces "Terraform plan" / "Terraform apply").
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Markdown shown under the summary.
+    #[arg(long)]
+    pub message: Option<String>,
+    /// `KEY=VALUE` made available to templates as `vars.KEY` (repeatable).
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// A minijinja template replacing the built-in comment; on error the built-in one is printed
+    /// and the error reported on stderr.
+    #[arg(long)]
+    pub template: Option<PathBuf>,
+}
+
+/// Where a rendered message goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderTarget {
+    Github,
+    Slack,
+}
+
+/// `--kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    Plan,
+    Apply,
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got `{text}`")),
     }
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod env;
 pub mod message;
 pub mod model;
+pub mod notify;
 pub mod parse;
 pub mod render;
 pub mod run;

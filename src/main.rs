@@ -4,7 +4,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser as _;
-use tfpost::cli::{CiArgs, Cli, Command, ConfigArgs, ConfigCommand};
+use tfpost::cli::{
+    CiArgs, Cli, Command, ConfigArgs, ConfigCommand, KindArg, RenderArgs, RenderTarget,
+};
 use tfpost::config::LoadedConfig;
 use tfpost::env::Env;
 use tfpost::parse::{ParseOptions, parse};
@@ -75,7 +77,58 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .context("cannot write the man page")?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Render(args) => render(args),
     }
+}
+
+/// `tfpost render`: parse, render, print. An unparsable input prints the parse-failure comment
+/// (what would be posted), not an error.
+fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
+    use tfpost::render::{RenderContext, github, user_template};
+    if args.target == RenderTarget::Slack {
+        anyhow::bail!("`--target slack` is not built yet in this version; use `--target github`");
+    }
+    let input = read_input(args.file.as_deref())?;
+    let kind = args.kind.map(|k| match k {
+        KindArg::Plan => tfpost::model::Kind::Plan,
+        KindArg::Apply => tfpost::model::Kind::Apply,
+    });
+    let ctx = RenderContext {
+        title: args.title,
+        message: args.message,
+        vars: args.vars.into_iter().collect(),
+        ..RenderContext::default()
+    };
+    let template = args
+        .template
+        .as_deref()
+        .map(user_template::UserTemplate::load)
+        .transpose()?;
+    let message = match parse(
+        &input,
+        ParseOptions {
+            kind,
+            ..ParseOptions::default()
+        },
+    ) {
+        Ok(report) => {
+            let (message, err) =
+                user_template::github_or_builtin(template.as_ref(), &report, &ctx, &input);
+            if let Some(err) = err {
+                eprintln!(
+                    "tfpost: warning: {err}\ntfpost: the built-in comment is printed instead"
+                );
+            }
+            message
+        }
+        Err(err) => github::parse_failure(&input, &err.to_string(), &ctx),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(message.body.as_bytes())?;
+    if !message.body.ends_with('\n') {
+        writeln!(out)?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Loads the config for the working directory and reports its warnings on stderr.

@@ -359,3 +359,27 @@ Plan: 1 to add, 0 to change, 0 to destroy.
         .collect();
     assert_eq!(got, [("aws_x.r", Action::Create)]);
 }
+
+#[test]
+fn terraform_0_11_reads_data_sources_during_apply_with_refreshing_lines() {
+    let text = "\
+null_resource.a: Creating...
+null_resource.a: Creation complete after 0s (ID: 1)
+data.null_data_source.d: Refreshing state...
+
+Apply complete! Resources: 1 added, 0 changed, 0 destroyed.
+";
+    let report = parsed(text);
+    let got: Vec<_> = report
+        .resources
+        .iter()
+        .map(|r| (r.address.as_str(), r.action))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("null_resource.a", Action::Create),
+            ("data.null_data_source.d", Action::Read)
+        ]
+    );
+}

@@ -728,14 +728,21 @@ fn a_parser_falling_behind_never_changes_the_log_with_or_without_a_spill_file() 
     let plan = std::fs::read(fixture("tf-1.15.5/large-2000.plan.txt")).unwrap();
     let input: Vec<u8> = plan.iter().copied().cycle().take(8 << 20).collect();
     let dir = tempfile::tempdir().unwrap();
-    for tmpdir in [dir.path().to_path_buf(), PathBuf::from("/nonexistent/tfpost-test")] {
+    for tmpdir in [
+        dir.path().to_path_buf(),
+        PathBuf::from("/nonexistent/tfpost-test"),
+    ] {
         let out = tfpost(&["plan", "--dry-run", "-q"])
             .env("TMPDIR", &tmpdir)
             .write_stdin(input.clone())
             .timeout(Duration::from_secs(120))
             .output()
             .unwrap();
-        assert!(out.stdout == input, "TMPDIR={}: stdout differs", tmpdir.display());
+        assert!(
+            out.stdout == input,
+            "TMPDIR={}: stdout differs",
+            tmpdir.display()
+        );
         assert!(out.status.code().is_some(), "TMPDIR={}", tmpdir.display());
     }
 }

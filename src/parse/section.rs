@@ -603,11 +603,10 @@ impl SectionParser {
             from_address: None,
             import_id: None,
             imported: false,
-            replace_order: (action == Action::Replace).then_some(if create_first {
-                ReplaceOrder::CreateBeforeDelete
-            } else {
-                ReplaceOrder::DeleteBeforeCreate
-            }),
+            // 0.11 prints `-/+` for create_before_destroy replacements too, so only `+/-` says
+            // anything about the order.
+            replace_order: (action == Action::Replace && create_first)
+                .then_some(ReplaceOrder::CreateBeforeDelete),
             deposed: deposed.then(|| "deposed".to_string()),
             section: self.label.clone(),
             diff: None,
@@ -651,14 +650,6 @@ impl SectionParser {
     }
 
     fn progress_line(&mut self, address: &str, event: Progress) {
-        let flag = |a: &mut Applied| match event {
-            Progress::Created => a.created = true,
-            Progress::Destroyed => a.destroyed = true,
-            Progress::Modified => a.modified = true,
-            Progress::Read => a.read = true,
-            Progress::Imported => a.imported = true,
-            _ => {}
-        };
         match event {
             Progress::Refreshing | Progress::Reading | Progress::Read | Progress::Other => {}
             _ => {
@@ -666,17 +657,33 @@ impl SectionParser {
                 self.recognized = true;
             }
         }
+        // Terraform 0.11 reads a data source during apply with a `Refreshing state...` line
+        // among the apply's progress lines: after `Creating...`, that line is a read.
+        let event = if event == Progress::Refreshing
+            && self.applying
+            && super::address::parse_exact(address).is_some_and(|a| a.mode == Mode::Data)
+        {
+            Progress::Read
+        } else {
+            event
+        };
         if matches!(event, Progress::Refreshing | Progress::Other) {
             return;
         }
-        match self.progress.get_mut(address) {
-            Some(a) => flag(a),
+        let done = match self.progress.get_mut(address) {
+            Some(done) => done,
             None => {
-                let mut a = Applied::default();
-                flag(&mut a);
-                self.progress.insert(address.to_string(), a);
                 self.progress_order.push(address.to_string());
+                self.progress.entry(address.to_string()).or_default()
             }
+        };
+        match event {
+            Progress::Created => done.created = true,
+            Progress::Destroyed => done.destroyed = true,
+            Progress::Modified => done.modified = true,
+            Progress::Read => done.read = true,
+            Progress::Imported => done.imported = true,
+            _ => {}
         }
     }
 

@@ -1,5 +1,9 @@
 //! Model + context -> messages (GitHub Markdown, Slack Block Kit). Knows nothing of HTTP.
 
+pub mod github;
+pub mod inert;
+pub mod user_template;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -31,3 +35,5 @@ pub struct RenderContext {
     /// Commit SHA the plan was made for.
     pub sha: Option<String>,
 }
+
+pub mod slack;

@@ -1,0 +1,935 @@
+//! The narrow GitHub API client: the few REST and GraphQL calls tfpost makes, over octocrab, each
+//! with a timeout, retries with backoff, rate-limit handling, error mapping and a call counter.
+//!
+//! Paths are always sent relative to the base URL so octocrab adds the token only to requests
+//! bound for the configured API host; `Link` pagination URLs pointing anywhere else are refused.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http::{HeaderMap, Method, StatusCode};
+use http_body_util::BodyExt;
+use octocrab::Octocrab;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::GithubError;
+
+/// How long to wait and how often to try again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Timeout of each single HTTP call (connect, send, and read the whole answer).
+    pub timeout: Duration,
+    /// Attempts per call, the first included.
+    pub max_attempts: u32,
+    /// First backoff delay after a 5xx or connection error; doubles each time.
+    pub base_delay: Duration,
+    /// The most tfpost sleeps in retries in total, across all calls of a run (rate-limit waits
+    /// included); a rate limit that resets later than that fails at once, saying when it resets.
+    pub max_total_wait: Duration,
+    /// Pause between the comments of a split plan: GitHub asks for a second between
+    /// content-creating requests, or it answers with a secondary rate limit.
+    pub write_interval: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            timeout: Duration::from_secs(30),
+            max_attempts: 4,
+            base_delay: Duration::from_secs(1),
+            max_total_wait: Duration::from_secs(90),
+            write_interval: Duration::from_secs(1),
+        }
+    }
+}
+
+/// One GitHub comment as tfpost needs it (issue/PR comment or commit comment).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    pub node_id: String,
+    #[serde(default)]
+    pub html_url: String,
+    #[serde(default)]
+    pub body: Option<String>,
+    pub user: Option<Account>,
+}
+
+/// The author of a comment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Account {
+    pub login: String,
+    #[serde(rename = "type", default)]
+    pub account_type: String,
+}
+
+/// A pull request as `GET /repos/{owner}/{repo}/commits/{sha}/pulls` lists it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PullRequest {
+    pub number: u64,
+    #[serde(default)]
+    pub state: String,
+    #[serde(default)]
+    pub merged_at: Option<String>,
+    #[serde(default)]
+    pub merge_commit_sha: Option<String>,
+    #[serde(default)]
+    pub head: Option<GitRef>,
+}
+
+/// A branch tip of a pull request.
+#[derive(Debug, Clone, Deserialize)]
+pub struct GitRef {
+    pub sha: String,
+}
+
+/// A label on an issue or pull request.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Label {
+    pub name: String,
+    #[serde(default)]
+    pub color: String,
+}
+
+/// Where comments live: a pull request (its issue thread) or a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Thread {
+    PullRequest(u64),
+    Commit(String),
+}
+
+/// The narrow client. Cheap to share by reference; counts every HTTP request it sends.
+pub struct GithubClient {
+    rest: Octocrab,
+    graphql: Octocrab,
+    api_url: String,
+    /// Scheme + authority + base path of REST, to turn `Link` URLs back into paths.
+    rest_prefix: String,
+    owner: String,
+    repo: String,
+    token: String,
+    policy: RetryPolicy,
+    calls: AtomicU32,
+    /// Time slept in retries so far, in milliseconds, across all calls of this client.
+    waited_ms: AtomicU64,
+    /// POSTs sent again after an answer that may hide a success (5xx, connection error).
+    uncertain_posts: AtomicU32,
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+#[derive(Clone, Copy)]
+enum Api {
+    Rest,
+    Graphql,
+}
+
+/// Splits a REST base URL into the REST base and the matching GraphQL base (octocrab posts to
+/// `{base}/graphql`): `https://api.github.com` -> itself; Enterprise `https://HOST/api/v3` ->
+/// `https://HOST/api`.
+pub fn graphql_base(api_url: &str) -> String {
+    let trimmed = api_url.trim_end_matches('/');
+    match trimmed.strip_suffix("/v3") {
+        Some(base) => base.to_string(),
+        None => trimmed.to_string(),
+    }
+}
+
+impl GithubClient {
+    /// A client for `owner/repo` at `api_url` (REST base, e.g. `https://api.github.com` or
+    /// `https://HOST/api/v3`). Must be called within a Tokio runtime.
+    pub fn new(
+        api_url: &str,
+        token: &str,
+        owner: &str,
+        repo: &str,
+        policy: RetryPolicy,
+    ) -> Result<GithubClient, GithubError> {
+        let api_url = api_url.trim().trim_end_matches('/').to_string();
+        let invalid = |reason: &str| GithubError::InvalidApiUrl {
+            url: api_url.clone(),
+            reason: reason.to_string(),
+        };
+        let uri: http::Uri = api_url.parse().map_err(|_| invalid("not a URL"))?;
+        match uri.scheme_str() {
+            Some("https") | Some("http") => {}
+            _ => return Err(invalid("the scheme must be https (or http)")),
+        }
+        if uri.authority().is_none() {
+            return Err(invalid("no host"));
+        }
+        if token.trim().is_empty() {
+            return Err(GithubError::MissingToken);
+        }
+        let build = |base: &str| -> Result<Octocrab, GithubError> {
+            Octocrab::builder()
+                .base_uri(base)
+                .map_err(|_| invalid("not a URL"))?
+                .personal_token(token.to_string())
+                .set_connect_timeout(Some(policy.timeout))
+                .set_read_timeout(Some(policy.timeout))
+                .set_write_timeout(Some(policy.timeout))
+                .build()
+                .map_err(|e| invalid(&redact(&e.to_string(), token)))
+        };
+        let rest = build(&api_url)?;
+        let graphql = build(&graphql_base(&api_url))?;
+        Ok(GithubClient {
+            rest,
+            graphql,
+            rest_prefix: api_url.clone(),
+            api_url,
+            owner: owner.to_string(),
+            repo: repo.to_string(),
+            token: token.to_string(),
+            policy,
+            calls: AtomicU32::new(0),
+            waited_ms: AtomicU64::new(0),
+            uncertain_posts: AtomicU32::new(0),
+        })
+    }
+
+    /// How many POSTs were sent again after a 5xx or a connection error, where GitHub may have
+    /// done the first one anyway (a duplicate comment is possible).
+    pub fn uncertain_posts(&self) -> u32 {
+        self.uncertain_posts.load(Ordering::Relaxed)
+    }
+
+    /// The timing policy in force.
+    pub fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    /// How many HTTP requests this client has sent (retries included).
+    pub fn api_calls(&self) -> u32 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// The token's login (`GET /user`).
+    pub async fn current_login(&self) -> Result<String, GithubError> {
+        #[derive(Deserialize)]
+        struct User {
+            login: String,
+        }
+        let answer = self.rest(Method::GET, "/user", None, "-").await?;
+        let user: User = self.decode(&Method::GET, "/user", &answer.body)?;
+        Ok(user.login)
+    }
+
+    fn repo_path(&self) -> String {
+        format!(
+            "/repos/{}/{}",
+            encode_segment(&self.owner),
+            encode_segment(&self.repo)
+        )
+    }
+
+    /// Every comment of a thread, oldest first (`per_page=100`, following `Link: rel="next"`).
+    pub async fn list_comments(&self, thread: &Thread) -> Result<Vec<Comment>, GithubError> {
+        let (mut path, permission) = match thread {
+            Thread::PullRequest(n) => (
+                format!("{}/issues/{n}/comments?per_page=100", self.repo_path()),
+                "pull-requests: read",
+            ),
+            Thread::Commit(sha) => (
+                format!(
+                    "{}/commits/{}/comments?per_page=100",
+                    self.repo_path(),
+                    encode_segment(sha)
+                ),
+                "contents: read",
+            ),
+        };
+        let mut all = Vec::new();
+        // A cap against a server that links in circles: 1,000 pages are 100,000 comments.
+        for _ in 0..1000 {
+            let answer = self.rest(Method::GET, &path, None, permission).await?;
+            let page: Vec<Comment> = self.decode(&Method::GET, &path, &answer.body)?;
+            all.extend(page);
+            match next_link(&answer.headers) {
+                Some(next) => {
+                    path = self.relative_path(&next).ok_or_else(|| {
+                        GithubError::UnexpectedResponse {
+                            method: "GET".into(),
+                            path: path.clone(),
+                            reason: format!(
+                                "the next page link {next:?} points outside {}; not following it with the token",
+                                self.api_url
+                            ),
+                        }
+                    })?;
+                }
+                None => return Ok(all),
+            }
+        }
+        Ok(all)
+    }
+
+    /// Posts a new comment.
+    pub async fn create_comment(
+        &self,
+        thread: &Thread,
+        body: &str,
+    ) -> Result<Comment, GithubError> {
+        let (path, permission) = match thread {
+            Thread::PullRequest(n) => (
+                format!("{}/issues/{n}/comments", self.repo_path()),
+                "pull-requests: write",
+            ),
+            Thread::Commit(sha) => (
+                format!(
+                    "{}/commits/{}/comments",
+                    self.repo_path(),
+                    encode_segment(sha)
+                ),
+                "contents: write",
+            ),
+        };
+        let answer = self
+            .rest(
+                Method::POST,
+                &path,
+                Some(json!({ "body": body })),
+                permission,
+            )
+            .await?;
+        self.decode(&Method::POST, &path, &answer.body)
+    }
+
+    /// Replaces a comment's body.
+    pub async fn update_comment(
+        &self,
+        thread: &Thread,
+        comment_id: u64,
+        body: &str,
+    ) -> Result<Comment, GithubError> {
+        let (path, permission) = match thread {
+            Thread::PullRequest(_) => (
+                format!("{}/issues/comments/{comment_id}", self.repo_path()),
+                "pull-requests: write",
+            ),
+            Thread::Commit(_) => (
+                format!("{}/comments/{comment_id}", self.repo_path()),
+                "contents: write",
+            ),
+        };
+        let answer = self
+            .rest(
+                Method::PATCH,
+                &path,
+                Some(json!({ "body": body })),
+                permission,
+            )
+            .await?;
+        self.decode(&Method::PATCH, &path, &answer.body)
+    }
+
+    /// Hides comments as outdated (GraphQL `minimizeComment`), up to 50 per request through
+    /// aliases. Returns how many GitHub confirmed.
+    pub async fn minimize_outdated(&self, node_ids: &[String]) -> Result<usize, GithubError> {
+        self.minimize(node_ids, "OUTDATED").await
+    }
+
+    /// Hides comments with a `ReportedContentClassifiers` value (`OUTDATED`, `DUPLICATE`).
+    pub async fn minimize(
+        &self,
+        node_ids: &[String],
+        classifier: &str,
+    ) -> Result<usize, GithubError> {
+        let mut done = 0;
+        for chunk in node_ids.chunks(50) {
+            let mut params = Vec::new();
+            let mut fields = Vec::new();
+            let mut variables = serde_json::Map::new();
+            for (i, id) in chunk.iter().enumerate() {
+                params.push(format!("$s{i}: ID!"));
+                fields.push(format!(
+                    "m{i}: minimizeComment(input: {{subjectId: $s{i}, classifier: {classifier}}}) {{ minimizedComment {{ isMinimized }} }}"
+                ));
+                variables.insert(format!("s{i}"), Value::String(id.clone()));
+            }
+            let query = format!(
+                "mutation tfpostMinimize({}) {{ {} }}",
+                params.join(", "),
+                fields.join(" ")
+            );
+            let data = self
+                .graphql_call(
+                    "minimizeComment",
+                    json!({ "query": query, "variables": variables }),
+                    "pull-requests: write",
+                )
+                .await?;
+            done += (0..chunk.len())
+                .filter(|i| {
+                    data.pointer(&format!("/m{i}/minimizedComment/isMinimized"))
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                })
+                .count();
+        }
+        Ok(done)
+    }
+
+    /// The pull requests a commit belongs to (`GET /repos/{o}/{r}/commits/{sha}/pulls`).
+    pub async fn pulls_of_commit(&self, sha: &str) -> Result<Vec<PullRequest>, GithubError> {
+        let path = format!(
+            "{}/commits/{}/pulls?per_page=100",
+            self.repo_path(),
+            encode_segment(sha)
+        );
+        let answer = self
+            .rest(Method::GET, &path, None, "pull-requests: read")
+            .await?;
+        self.decode(&Method::GET, &path, &answer.body)
+    }
+
+    /// Adds labels to a pull request; GitHub creates missing ones (colour `ededed`). Returns
+    /// every label the pull request has afterwards.
+    pub async fn add_labels(&self, pr: u64, names: &[String]) -> Result<Vec<Label>, GithubError> {
+        let path = format!("{}/issues/{pr}/labels", self.repo_path());
+        let answer = self
+            .rest(
+                Method::POST,
+                &path,
+                Some(json!({ "labels": names })),
+                "pull-requests: write",
+            )
+            .await?;
+        self.decode(&Method::POST, &path, &answer.body)
+    }
+
+    /// The labels of a pull request.
+    pub async fn labels_of(&self, pr: u64) -> Result<Vec<Label>, GithubError> {
+        let path = format!("{}/issues/{pr}/labels?per_page=100", self.repo_path());
+        let answer = self
+            .rest(Method::GET, &path, None, "pull-requests: read")
+            .await?;
+        self.decode(&Method::GET, &path, &answer.body)
+    }
+
+    /// Removes one label from a pull request.
+    pub async fn remove_label(&self, pr: u64, name: &str) -> Result<(), GithubError> {
+        let path = format!(
+            "{}/issues/{pr}/labels/{}",
+            self.repo_path(),
+            encode_segment(name)
+        );
+        self.rest(Method::DELETE, &path, None, "pull-requests: write")
+            .await?;
+        Ok(())
+    }
+
+    /// Creates a repository label.
+    pub async fn create_label(
+        &self,
+        name: &str,
+        color: &str,
+        description: &str,
+    ) -> Result<(), GithubError> {
+        let path = format!("{}/labels", self.repo_path());
+        let body = json!({ "name": name, "color": color, "description": description });
+        self.rest(Method::POST, &path, Some(body), "issues: write")
+            .await?;
+        Ok(())
+    }
+
+    /// Sets a repository label's colour and description.
+    pub async fn update_label(
+        &self,
+        name: &str,
+        color: &str,
+        description: &str,
+    ) -> Result<(), GithubError> {
+        let path = format!("{}/labels/{}", self.repo_path(), encode_segment(name));
+        let body = json!({ "color": color, "description": description });
+        self.rest(Method::PATCH, &path, Some(body), "issues: write")
+            .await?;
+        Ok(())
+    }
+
+    fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        body: &str,
+    ) -> Result<T, GithubError> {
+        serde_json::from_str(body).map_err(|e| GithubError::UnexpectedResponse {
+            method: method.to_string(),
+            path: path.to_string(),
+            reason: format!("cannot read the JSON answer: {e}"),
+        })
+    }
+
+    /// Turns an absolute `Link` URL back into a path relative to the REST base, or `None` when
+    /// it points elsewhere.
+    /// Only the path is taken from the link: requests (and the token) always go to the
+    /// configured host, even when a proxy or an alias makes GitHub name another one.
+    fn relative_path(&self, url: &str) -> Option<String> {
+        if let Some(rest) = url.strip_prefix(&self.rest_prefix)
+            && rest.starts_with('/')
+        {
+            return Some(rest.to_string());
+        }
+        let link: http::Uri = url.parse().ok()?;
+        let base: http::Uri = self.rest_prefix.parse().ok()?;
+        let base_path = base.path().trim_end_matches('/');
+        let rest = link.path_and_query()?.as_str().strip_prefix(base_path)?;
+        rest.starts_with('/').then(|| rest.to_string())
+    }
+
+    async fn rest(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        permission: &str,
+    ) -> Result<Answer, GithubError> {
+        self.call(Api::Rest, method, path, body, permission).await
+    }
+
+    async fn graphql_call(
+        &self,
+        operation: &str,
+        payload: Value,
+        permission: &str,
+    ) -> Result<Value, GithubError> {
+        let answer = self
+            .call(
+                Api::Graphql,
+                Method::POST,
+                "/graphql",
+                Some(payload),
+                permission,
+            )
+            .await?;
+        let value: Value = self.decode(&Method::POST, "/graphql", &answer.body)?;
+        if let Some(errors) = value.get("errors").and_then(Value::as_array)
+            && !errors.is_empty()
+        {
+            let messages: Vec<String> = errors
+                .iter()
+                .filter_map(|e| e.get("message").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect();
+            let forbidden = errors
+                .iter()
+                .any(|e| e.get("type").and_then(Value::as_str) == Some("FORBIDDEN"));
+            return Err(GithubError::Graphql {
+                operation: operation.to_string(),
+                message: redact(&messages.join("; "), &self.token),
+                hint: if forbidden {
+                    format!("; the token lacks `{permission}`")
+                } else {
+                    String::new()
+                },
+            });
+        }
+        Ok(value.get("data").cloned().unwrap_or(Value::Null))
+    }
+
+    /// One logical call: retries, backoff, rate limits, timeout, error mapping.
+    async fn call(
+        &self,
+        api: Api,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        permission: &str,
+    ) -> Result<Answer, GithubError> {
+        let policy = &self.policy;
+        let mut attempt = 0u32;
+        // Shown in errors: the path without its query.
+        let shown_path = path.split('?').next().unwrap_or(path).to_string();
+        loop {
+            attempt += 1;
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            let waited = Duration::from_millis(self.waited_ms.load(Ordering::Relaxed));
+            let sent = tokio::time::timeout(
+                policy.timeout,
+                self.send_once(api, method.clone(), path, body.as_ref()),
+            )
+            .await;
+            // A rate-limit answer means GitHub did nothing; a 5xx or a broken connection may
+            // hide a success.
+            let uncertain = !matches!(&sent, Ok(Ok(a)) if is_rate_limit(a));
+            let delay = match sent {
+                // A hang is not retried: a server that did not answer once within the timeout
+                // rarely does on a second try, and waiting several timeouts costs the CI job.
+                Err(_) => {
+                    return Err(GithubError::Timeout {
+                        method: method.to_string(),
+                        path: shown_path,
+                        timeout: policy.timeout,
+                        api_url: self.api_url.clone(),
+                    });
+                }
+                Ok(Err(reason)) => {
+                    let backoff = policy.base_delay.saturating_mul(1 << (attempt - 1).min(16));
+                    if attempt >= policy.max_attempts || waited + backoff > policy.max_total_wait {
+                        return Err(GithubError::Connection {
+                            method: method.to_string(),
+                            path: shown_path,
+                            api_url: self.api_url.clone(),
+                            attempts: attempt,
+                            reason: redact(&reason, &self.token),
+                        });
+                    }
+                    backoff
+                }
+                Ok(Ok(answer)) => {
+                    if answer.status.is_success() {
+                        return Ok(answer);
+                    }
+                    match self.retry_delay(&answer, attempt) {
+                        Retry::After(delay)
+                            if attempt < policy.max_attempts
+                                && waited + delay <= policy.max_total_wait =>
+                        {
+                            delay
+                        }
+                        Retry::After(delay) if is_rate_limit(&answer) => {
+                            return Err(GithubError::RateLimited {
+                                method: method.to_string(),
+                                path: shown_path,
+                                detail: format!(
+                                    "{}; it clears in {}s, more than tfpost waits (at most {}s in all, {} attempts)",
+                                    redact(&error_message(&answer.body), &self.token),
+                                    delay.as_secs(),
+                                    policy.max_total_wait.as_secs(),
+                                    policy.max_attempts
+                                ),
+                            });
+                        }
+                        _ => {
+                            return Err(self.map_status(
+                                &method,
+                                &shown_path,
+                                &answer,
+                                attempt,
+                                permission,
+                            ));
+                        }
+                    }
+                }
+            };
+            if method == Method::POST && uncertain {
+                self.uncertain_posts.fetch_add(1, Ordering::Relaxed);
+            }
+            self.waited_ms
+                .fetch_add(delay.as_millis() as u64, Ordering::Relaxed);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    async fn send_once(
+        &self,
+        api: Api,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, String> {
+        let client = match api {
+            Api::Rest => &self.rest,
+            Api::Graphql => &self.graphql,
+        };
+        let response = match method {
+            Method::GET => client._get(path).await,
+            Method::POST => client._post(path, body).await,
+            Method::PATCH => client._patch(path, body).await,
+            Method::DELETE => client._delete(path, body).await,
+            other => return Err(format!("unsupported method {other}")),
+        }
+        .map_err(|e| error_chain(&e))?;
+        let (parts, body) = response.into_parts();
+        let bytes = body
+            .collect()
+            .await
+            .map_err(|e| error_chain(&e))?
+            .to_bytes();
+        Ok(Answer {
+            status: parts.status,
+            headers: parts.headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    }
+
+    fn retry_delay(&self, answer: &Answer, attempt: u32) -> Retry {
+        let status = answer.status.as_u16();
+        let backoff = self
+            .policy
+            .base_delay
+            .saturating_mul(1 << (attempt - 1).min(16));
+        if let Some(secs) = header_u64(&answer.headers, "retry-after")
+            && (status == 403 || status == 429 || status >= 500)
+        {
+            return Retry::After(Duration::from_secs(secs));
+        }
+        if is_rate_limit(answer) {
+            if header_u64(&answer.headers, "x-ratelimit-remaining") == Some(0)
+                && let Some(reset) = header_u64(&answer.headers, "x-ratelimit-reset")
+            {
+                let now = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                // One second more: the reset time is rounded down.
+                return Retry::After(Duration::from_secs(reset.saturating_sub(now) + 1));
+            }
+            // GitHub's advice for a secondary limit without headers: wait at least a minute.
+            return Retry::After(Duration::from_secs(60).max(backoff));
+        }
+        if matches!(status, 500 | 502 | 503 | 504) {
+            return Retry::After(backoff);
+        }
+        Retry::No
+    }
+
+    fn map_status(
+        &self,
+        method: &Method,
+        path: &str,
+        answer: &Answer,
+        attempts: u32,
+        permission: &str,
+    ) -> GithubError {
+        let message = redact(&error_message(&answer.body), &self.token);
+        let method = method.to_string();
+        let path = path.to_string();
+        match answer.status.as_u16() {
+            401 => GithubError::Unauthorized {
+                method,
+                path,
+                message,
+            },
+            403 => {
+                let lower = message.to_lowercase();
+                let hint = if lower.contains("locked") {
+                    "the conversation is locked; unlock it or comment elsewhere".to_string()
+                } else if permission == "-" {
+                    "the token is not allowed to do this".to_string()
+                } else {
+                    format!("the token lacks `{permission}`")
+                };
+                GithubError::Forbidden {
+                    method,
+                    path,
+                    message,
+                    hint,
+                }
+            }
+            404 => GithubError::NotFound {
+                method,
+                path,
+                permission: permission.replace("write", "read"),
+            },
+            422 => {
+                let lower = message.to_lowercase();
+                let hint = if lower.contains("too long") {
+                    "; the comment is over GitHub's 65,536-character limit (use `--overflow split`)"
+                } else if lower.contains("locked") {
+                    "; the conversation is locked"
+                } else if lower.contains("closed") {
+                    "; the pull request is closed"
+                } else {
+                    ""
+                };
+                GithubError::Unprocessable {
+                    method,
+                    path,
+                    message,
+                    hint: hint.to_string(),
+                }
+            }
+            status => GithubError::Status {
+                status,
+                method,
+                path,
+                attempts,
+                message,
+            },
+        }
+    }
+}
+
+enum Retry {
+    After(Duration),
+    No,
+}
+
+/// A 403/429 that is a rate limit, not a permission problem.
+fn is_rate_limit(answer: &Answer) -> bool {
+    let status = answer.status.as_u16();
+    if status == 429 {
+        return true;
+    }
+    status == 403
+        && (header_u64(&answer.headers, "retry-after").is_some()
+            || header_u64(&answer.headers, "x-ratelimit-remaining") == Some(0)
+            || answer.body.to_lowercase().contains("rate limit"))
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// GitHub's `{"message": ..., "errors": [...]}` as one line.
+fn error_message(body: &str) -> String {
+    #[derive(Deserialize)]
+    struct ErrorBody {
+        message: Option<String>,
+        #[serde(default)]
+        errors: Vec<Value>,
+    }
+    match serde_json::from_str::<ErrorBody>(body) {
+        Ok(parsed) => {
+            let mut text = parsed.message.unwrap_or_else(|| "no message".into());
+            let details: Vec<String> = parsed
+                .errors
+                .iter()
+                .filter_map(|e| match e {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Object(o) => o
+                        .get("message")
+                        .or_else(|| o.get("code"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    _ => None,
+                })
+                .collect();
+            if !details.is_empty() {
+                text.push_str(": ");
+                text.push_str(&details.join("; "));
+            }
+            text
+        }
+        Err(_) => {
+            let snippet: String = body.chars().take(200).collect();
+            if snippet.trim().is_empty() {
+                "empty answer".into()
+            } else {
+                snippet
+            }
+        }
+    }
+}
+
+/// The `rel="next"` URL of a `Link` header.
+pub fn next_link(headers: &HeaderMap) -> Option<String> {
+    for value in headers.get_all("link") {
+        let Ok(value) = value.to_str() else { continue };
+        for part in value.split(',') {
+            let mut pieces = part.split(';');
+            let url = pieces.next()?.trim();
+            if pieces.any(|p| {
+                let p = p.trim().replace(' ', "");
+                p == "rel=\"next\"" || p == "rel=next"
+            }) {
+                return Some(
+                    url.trim_start_matches('<')
+                        .trim_end_matches('>')
+                        .to_string(),
+                );
+            }
+        }
+    }
+    None
+}
+
+/// Percent-encodes one path segment (label names hold spaces, slashes, emoji).
+pub fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut parts = Vec::new();
+    let mut current: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = current {
+        // octocrab's own Display may append a backtrace; keep the first line only.
+        let text = e.to_string();
+        let line = text.lines().next().unwrap_or("").to_string();
+        if !line.is_empty() && !parts.contains(&line) {
+            parts.push(line);
+        }
+        current = e.source();
+    }
+    parts.join(": ")
+}
+
+/// Removes the token from any text, in case a server or library echoes it.
+pub fn redact(text: &str, token: &str) -> String {
+    if token.len() < 4 {
+        return text.to_string();
+    }
+    text.replace(token, "***")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graphql_endpoint_follows_the_rest_base() {
+        assert_eq!(
+            graphql_base("https://api.github.com"),
+            "https://api.github.com"
+        );
+        assert_eq!(
+            graphql_base("https://ghe.example.com/api/v3/"),
+            "https://ghe.example.com/api"
+        );
+    }
+
+    #[test]
+    fn next_link_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "link",
+            "<https://api.github.com/x?page=1>; rel=\"prev\", <https://api.github.com/x?page=3>; rel=\"next\", <https://api.github.com/x?page=9>; rel=\"last\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            next_link(&headers).as_deref(),
+            Some("https://api.github.com/x?page=3")
+        );
+        headers.insert(
+            "link",
+            "<https://api.github.com/x?page=1>; rel=\"first\""
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(next_link(&headers), None);
+    }
+
+    #[test]
+    fn label_names_are_encoded_as_one_segment() {
+        assert_eq!(
+            encode_segment("tfpost: no changes/x"),
+            "tfpost%3A%20no%20changes%2Fx"
+        );
+    }
+
+    #[test]
+    fn error_bodies_become_one_line() {
+        let body = r#"{"message":"Validation Failed","errors":[{"resource":"IssueComment","code":"custom","field":"body","message":"body is too long (maximum is 65536 characters)"}],"documentation_url":"https://docs.github.com/rest"}"#;
+        assert_eq!(
+            error_message(body),
+            "Validation Failed: body is too long (maximum is 65536 characters)"
+        );
+        assert_eq!(error_message(""), "empty answer");
+    }
+}

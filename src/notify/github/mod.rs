@@ -1,0 +1,653 @@
+//! GitHub notifier: one current comment per Terraform target on the pull request (older ones
+//! hidden as outdated, or updated in place with `patch`), labels for the plan's state, apply
+//! comments on the merged pull request of a commit (or on the commit), and the Actions step
+//! summary.
+//!
+//! Input is plain data ([`GithubTarget`], [`PostRequest`]); nothing here reads the environment.
+//! Every call goes through [`client::GithubClient`], which owns timeouts, retries and errors.
+
+pub mod client;
+mod error;
+pub mod labels;
+pub mod marker;
+
+use std::io::Write as _;
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use client::{GithubClient, RetryPolicy, Thread};
+pub use error::GithubError;
+pub use labels::{LabelConfig, LabelSpec};
+pub use marker::{CommentKind, CommentMarker, LabelState};
+
+use crate::message::GithubMessage;
+use crate::model::Outcome;
+use client::Comment;
+
+/// The REST base URL from the environment (`GITHUB_API_URL`), `https://api.github.com` when
+/// unset or empty. `env` looks a variable up (tests pass a map; the binary, `std::env::var`).
+pub fn api_url_from_env(env: impl Fn(&str) -> Option<String>) -> String {
+    env("GITHUB_API_URL")
+        .map(|u| u.trim().trim_end_matches('/').to_string())
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "https://api.github.com".to_string())
+}
+
+/// The token from the environment: `TFPOST_GITHUB_TOKEN`, else `GITHUB_TOKEN`; empty counts as
+/// unset.
+pub fn token_from_env(env: impl Fn(&str) -> Option<String>) -> Option<String> {
+    ["TFPOST_GITHUB_TOKEN", "GITHUB_TOKEN"]
+        .into_iter()
+        .filter_map(&env)
+        .map(|t| t.trim().to_string())
+        .find(|t| !t.is_empty())
+}
+
+/// Where to post: the API, the token, the repository, and the pull request and/or commit.
+#[derive(Clone)]
+pub struct GithubTarget {
+    /// REST base URL (`GITHUB_API_URL`): `https://api.github.com` or `https://HOST/api/v3`.
+    pub api_url: String,
+    /// The token; never printed (the `Debug` output masks it).
+    pub token: String,
+    pub owner: String,
+    pub repo: String,
+    /// The pull request, when the CI run is for one.
+    pub pr: Option<u64>,
+    /// The commit, used to find the pull request when `pr` is unknown (apply on merge) and for
+    /// commit comments.
+    pub sha: Option<String>,
+}
+
+impl std::fmt::Debug for GithubTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GithubTarget")
+            .field("api_url", &self.api_url)
+            .field("token", &"***")
+            .field("owner", &self.owner)
+            .field("repo", &self.repo)
+            .field("pr", &self.pr)
+            .field("sha", &self.sha)
+            .finish()
+    }
+}
+
+/// What to do with a plan too big for one comment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Overflow {
+    /// Post `message.body` (already cut by the renderer, saying what was cut).
+    #[default]
+    Cut,
+    /// Post every part of `message.parts`, each "part i of n".
+    Split,
+}
+
+/// How to post (from flags and config).
+#[derive(Debug, Clone, Default)]
+pub struct GithubOptions {
+    /// Update the current comment in place instead of posting a new one and hiding the old.
+    pub patch: bool,
+    pub overflow: Overflow,
+    pub labels: LabelConfig,
+    /// The login tfpost posts as, when `GET /user` cannot tell (GitHub App installation tokens,
+    /// e.g. Actions' `GITHUB_TOKEN`, post as `github-actions[bot]`). When set, `GET /user` is
+    /// not called at all.
+    pub login: Option<String>,
+    pub retry: RetryPolicy,
+}
+
+/// One message to post.
+#[derive(Debug, Clone)]
+pub struct PostRequest<'a> {
+    /// The Terraform target (root directory and/or workspace): one current comment per target.
+    pub target_key: &'a str,
+    pub kind: CommentKind,
+    pub message: &'a GithubMessage,
+    pub result: Outcome,
+    /// True when the plan destroys something (delete or replace): the `destroy` label.
+    pub destroys: bool,
+    /// The CI build URL, if the body holds it; like the commit SHA, it does not make the content
+    /// "different" for the same-plan check.
+    pub build_url: Option<&'a str>,
+    pub options: &'a GithubOptions,
+}
+
+/// Where the comment went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Destination {
+    PullRequest(u64),
+    Commit(String),
+}
+
+/// What posting did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostAction {
+    /// New comment(s) posted.
+    Created,
+    /// The current comment(s) updated in place (`patch`).
+    Updated,
+    /// Same plan as the current comment: only its commit and run link were updated.
+    Refreshed,
+    /// Same plan, same commit, same link: nothing written.
+    Unchanged,
+}
+
+/// The result of a post, for the runner to report.
+#[derive(Debug, Clone, Serialize)]
+pub struct PostOutcome {
+    pub destination: Destination,
+    pub action: PostAction,
+    /// The URLs of the current comment(s), part 1 first.
+    pub comment_urls: Vec<String>,
+    /// How many older comments of the target were hidden as outdated.
+    pub hidden: usize,
+    /// The labels of tfpost's set now on the pull request.
+    pub labels: Vec<String>,
+    /// Things that went wrong without stopping the comment (labels, hiding, author check).
+    pub warnings: Vec<String>,
+    /// HTTP requests sent, retries included.
+    pub api_calls: u32,
+}
+
+/// Posts to GitHub. Create one per run; it counts its API calls.
+pub struct GithubNotifier {
+    client: GithubClient,
+    target: GithubTarget,
+}
+
+impl GithubNotifier {
+    /// Must be called within a Tokio runtime.
+    pub fn new(target: &GithubTarget, retry: RetryPolicy) -> Result<GithubNotifier, GithubError> {
+        let client = GithubClient::new(
+            &target.api_url,
+            &target.token,
+            &target.owner,
+            &target.repo,
+            retry,
+        )?;
+        Ok(GithubNotifier {
+            client,
+            target: target.clone(),
+        })
+    }
+
+    /// HTTP requests sent so far (also after a failed post).
+    pub fn api_calls(&self) -> u32 {
+        self.client.api_calls()
+    }
+
+    /// Posts `request`; see the module documentation for what that means.
+    pub async fn post(&self, request: &PostRequest<'_>) -> Result<PostOutcome, GithubError> {
+        let mut warnings = Vec::new();
+        let thread = self.resolve_thread(request.kind).await?;
+        let author = self.author(request.options, &mut warnings).await?;
+
+        let comments = self.client.list_comments(&thread).await?;
+        let ours: Vec<(Comment, CommentMarker)> = comments
+            .into_iter()
+            .filter(|c| author.matches(c))
+            .filter_map(|c| {
+                let marker = CommentMarker::parse(c.body.as_deref()?)?;
+                Some((c, marker))
+            })
+            .collect();
+
+        let bodies: Vec<&str> =
+            if request.options.overflow == Overflow::Split && !request.message.parts.is_empty() {
+                request.message.parts.iter().map(String::as_str).collect()
+            } else {
+                vec![request.message.body.as_str()]
+            };
+        let hash = content_hash(&bodies, &self.volatile(request));
+        let state = label_state(request);
+
+        let same_target =
+            |m: &CommentMarker| m.target == request.target_key && m.kind == request.kind;
+        let mine: Vec<&(Comment, CommentMarker)> =
+            ours.iter().filter(|(_, m)| same_target(m)).collect();
+        let current_run = mine.last().map(|(_, m)| m.run.clone());
+        let mut current: Vec<&(Comment, CommentMarker)> = mine
+            .iter()
+            .copied()
+            .filter(|(_, m)| Some(&m.run) == current_run.as_ref())
+            .collect();
+        current.sort_by_key(|(c, m)| (m.part, c.id));
+
+        let make_marker = |run: &str, part: usize| CommentMarker {
+            target: request.target_key.to_string(),
+            kind: request.kind,
+            sha: self.target.sha.clone(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            hash: hash.clone(),
+            run: run.to_string(),
+            part: part as u32 + 1,
+            parts: bodies.len() as u32,
+            state: Some(state),
+        };
+        let compose = |run: &str, i: usize| {
+            marker::compose(&make_marker(run, i).render(), bodies[i], request.build_url)
+        };
+
+        let complete_current = current.len() == bodies.len()
+            && current
+                .iter()
+                .enumerate()
+                .all(|(i, (_, m))| m.part as usize == i + 1 && m.parts as usize == bodies.len());
+        let mut urls = Vec::new();
+        let mut hidden = 0;
+        let action;
+        if let (true, Some(run)) = (complete_current, &current_run)
+            && current.iter().all(|(_, m)| m.hash == hash)
+        {
+            // Same plan: keep the comment, bring its commit and run link up to date.
+            let mut wrote = false;
+            for (i, (comment, _)) in current.iter().enumerate() {
+                let body = compose(run, i);
+                if comment.body.as_deref() != Some(body.as_str()) {
+                    let updated = self
+                        .client
+                        .update_comment(&thread, comment.id, &body)
+                        .await?;
+                    wrote = true;
+                    urls.push(updated.html_url);
+                } else {
+                    urls.push(comment.html_url.clone());
+                }
+            }
+            action = if wrote {
+                PostAction::Refreshed
+            } else {
+                PostAction::Unchanged
+            };
+        } else {
+            let run = run_id();
+            let mut replaced: Vec<u64> = Vec::new();
+            let mut created_ids: Vec<u64> = Vec::new();
+            if request.options.patch && !current.is_empty() {
+                for i in 0..bodies.len() {
+                    let body = compose(&run, i);
+                    let comment = match current.get(i) {
+                        Some((old, _)) => {
+                            replaced.push(old.id);
+                            self.client.update_comment(&thread, old.id, &body).await?
+                        }
+                        None => {
+                            self.pace(i).await;
+                            let created = self.client.create_comment(&thread, &body).await?;
+                            created_ids.push(created.id);
+                            created
+                        }
+                    };
+                    urls.push(comment.html_url);
+                }
+                action = PostAction::Updated;
+            } else {
+                for i in 0..bodies.len() {
+                    self.pace(i).await;
+                    let comment = self
+                        .client
+                        .create_comment(&thread, &compose(&run, i))
+                        .await?;
+                    created_ids.push(comment.id);
+                    urls.push(comment.html_url);
+                }
+                action = PostAction::Created;
+            }
+            if self.client.uncertain_posts() > 0 && !created_ids.is_empty() {
+                hidden += self
+                    .hide_duplicates(&thread, &author, &run, &created_ids, &mut warnings)
+                    .await;
+            }
+            // Post first, hide after: if posting fails, the old comment stays visible.
+            let outdated: Vec<String> = mine
+                .iter()
+                .filter(|(c, _)| !replaced.contains(&c.id))
+                .map(|(c, _)| c.node_id.clone())
+                .collect();
+            if !outdated.is_empty() {
+                match self.client.minimize_outdated(&outdated).await {
+                    Ok(n) => hidden += n,
+                    Err(err) => warnings.push(format!("cannot hide the older comments: {err}")),
+                }
+            }
+        }
+
+        let mut labels = Vec::new();
+        if let Thread::PullRequest(pr) = thread
+            && request.kind == CommentKind::Plan
+        {
+            // The pull request's label sums up every target's latest plan comment.
+            let mut latest: std::collections::BTreeMap<&str, LabelState> = Default::default();
+            for (_, m) in ours.iter().filter(|(_, m)| m.kind == CommentKind::Plan) {
+                if let Some(s) = m.state {
+                    latest.insert(m.target.as_str(), s);
+                }
+            }
+            latest.insert(request.target_key, state);
+            let combined = labels::combined_state(latest.into_values());
+            labels = labels::apply(
+                &self.client,
+                pr,
+                &request.options.labels,
+                combined,
+                &mut warnings,
+            )
+            .await;
+        }
+
+        Ok(PostOutcome {
+            destination: match thread {
+                Thread::PullRequest(n) => Destination::PullRequest(n),
+                Thread::Commit(sha) => Destination::Commit(sha),
+            },
+            action,
+            comment_urls: urls,
+            hidden,
+            labels,
+            warnings,
+            api_calls: self.client.api_calls(),
+        })
+    }
+
+    /// Waits between the comments of a split plan (not before the first).
+    async fn pace(&self, part: usize) {
+        let interval = self.client.policy().write_interval;
+        if part > 0 && !interval.is_zero() {
+            tokio::time::sleep(interval).await;
+        }
+    }
+
+    /// A POST retried after a 5xx or a dropped connection may have been done twice: hide the
+    /// comments of this run that tfpost did not get an answer for, as duplicates.
+    async fn hide_duplicates(
+        &self,
+        thread: &Thread,
+        author: &Author,
+        run: &str,
+        created: &[u64],
+        warnings: &mut Vec<String>,
+    ) -> usize {
+        let comments = match self.client.list_comments(thread).await {
+            Ok(comments) => comments,
+            Err(err) => {
+                warnings.push(format!(
+                    "a comment was posted again after an error and tfpost cannot check for a duplicate: {err}"
+                ));
+                return 0;
+            }
+        };
+        let duplicates: Vec<String> = comments
+            .into_iter()
+            .filter(|c| author.matches(c) && !created.contains(&c.id))
+            .filter(|c| {
+                c.body
+                    .as_deref()
+                    .and_then(CommentMarker::parse)
+                    .is_some_and(|m| m.run == run)
+            })
+            .map(|c| c.node_id)
+            .collect();
+        if duplicates.is_empty() {
+            return 0;
+        }
+        match self.client.minimize(&duplicates, "DUPLICATE").await {
+            Ok(n) => n,
+            Err(err) => {
+                warnings.push(format!("cannot hide a duplicate comment: {err}"));
+                0
+            }
+        }
+    }
+
+    /// The pull request to comment on: the given one; else the one the commit belongs to (for
+    /// an apply, the pull request it was merged by; for a plan, an open one whose head it is);
+    /// else the commit itself.
+    async fn resolve_thread(&self, kind: CommentKind) -> Result<Thread, GithubError> {
+        if let Some(pr) = self.target.pr {
+            return Ok(Thread::PullRequest(pr));
+        }
+        let Some(sha) = self.target.sha.as_deref().filter(|s| !s.is_empty()) else {
+            return Err(GithubError::NoDestination);
+        };
+        let pulls = self.client.pulls_of_commit(sha).await?;
+        let found = if kind == CommentKind::Apply {
+            pulls
+                .iter()
+                .find(|p| p.merged_at.is_some() && p.merge_commit_sha.as_deref() == Some(sha))
+                .or_else(|| pulls.iter().find(|p| p.merged_at.is_some()))
+        } else {
+            pulls
+                .iter()
+                .find(|p| p.state == "open" && p.head.as_ref().is_some_and(|h| h.sha == sha))
+                .or_else(|| pulls.iter().find(|p| p.state == "open"))
+        };
+        Ok(match found {
+            Some(pr) => Thread::PullRequest(pr.number),
+            None => Thread::Commit(sha.to_string()),
+        })
+    }
+
+    async fn author(
+        &self,
+        options: &GithubOptions,
+        warnings: &mut Vec<String>,
+    ) -> Result<Author, GithubError> {
+        if let Some(login) = options.login.as_deref().filter(|l| !l.is_empty()) {
+            return Ok(Author::Login(login.to_string()));
+        }
+        match self.client.current_login().await {
+            Ok(login) => Ok(Author::Login(login)),
+            // GitHub App installation tokens (Actions' GITHUB_TOKEN) get 403 "Resource not
+            // accessible by integration" here; anything else is a real failure.
+            Err(err @ (GithubError::Forbidden { .. } | GithubError::NotFound { .. })) => {
+                warnings.push(format!(
+                    "cannot tell which account the token belongs to ({err}); treating tfpost comments by any bot account as tfpost's own. Set the login (e.g. `github-actions[bot]`) in the config to check the author exactly"
+                ));
+                Ok(Author::AnyBot)
+            }
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Text that changes between runs of the same plan.
+    fn volatile(&self, request: &PostRequest<'_>) -> Vec<String> {
+        let mut v = Vec::new();
+        if let Some(sha) = self.target.sha.as_deref().filter(|s| s.len() >= 7) {
+            v.push(sha.to_string());
+            // Short forms a template may show, longest first.
+            for n in (7..sha.len()).rev() {
+                v.push(sha[..n].to_string());
+            }
+        }
+        if let Some(url) = request.build_url.filter(|u| !u.is_empty()) {
+            v.insert(0, url.to_string());
+        }
+        v
+    }
+}
+
+enum Author {
+    Login(String),
+    AnyBot,
+}
+
+impl Author {
+    fn matches(&self, comment: &Comment) -> bool {
+        let Some(user) = &comment.user else {
+            return false;
+        };
+        match self {
+            Author::Login(login) => user.login.eq_ignore_ascii_case(login),
+            Author::AnyBot => user.account_type == "Bot",
+        }
+    }
+}
+
+fn label_state(request: &PostRequest<'_>) -> LabelState {
+    match request.result {
+        Outcome::Error => LabelState::Error,
+        Outcome::NoChanges => LabelState::NoChanges,
+        Outcome::Applied => LabelState::Applied,
+        Outcome::Changes if request.destroys => LabelState::Destroy,
+        Outcome::Changes => LabelState::AddOrUpdate,
+    }
+}
+
+/// SHA-256 of the bodies with the volatile strings (commit SHA, build URL) removed.
+pub fn content_hash(bodies: &[&str], volatile: &[String]) -> String {
+    let mut hasher = Sha256::new();
+    for body in bodies {
+        let mut text = body.to_string();
+        for v in volatile {
+            text = text.replace(v.as_str(), "");
+        }
+        hasher.update((text.len() as u64).to_le_bytes());
+        hasher.update(text.as_bytes());
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn run_id() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{:x}-{:x}", nanos, std::process::id())
+}
+
+/// Posts with a runtime of its own, for callers that are not async. Must not be called from
+/// within a Tokio runtime.
+pub fn post_blocking(
+    target: &GithubTarget,
+    request: &PostRequest<'_>,
+) -> Result<PostOutcome, GithubError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| GithubError::Connection {
+            method: "-".into(),
+            path: "-".into(),
+            api_url: target.api_url.clone(),
+            attempts: 0,
+            reason: format!("cannot start the async runtime: {e}"),
+        })?;
+    runtime.block_on(async {
+        let notifier = GithubNotifier::new(target, request.options.retry.clone())?;
+        notifier.post(request).await
+    })
+}
+
+/// GitHub's limit on one step summary, in bytes.
+pub const STEP_SUMMARY_MAX_BYTES: usize = 1024 * 1024;
+
+/// Appends the message to the GitHub Actions step summary (`$GITHUB_STEP_SUMMARY`; the caller
+/// passes the path). With `Split` the whole plan goes in when it fits the summary's 1 MiB;
+/// otherwise the single-comment body does.
+pub fn append_step_summary(
+    path: &Path,
+    message: &GithubMessage,
+    overflow: Overflow,
+) -> std::io::Result<()> {
+    let whole = if overflow == Overflow::Split && !message.parts.is_empty() {
+        let joined = message.parts.join("\n\n");
+        (joined.len() < STEP_SUMMARY_MAX_BYTES).then_some(joined)
+    } else {
+        None
+    };
+    let text = whole.unwrap_or_else(|| message.body.clone());
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n\n")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_ignores_commit_and_run_link_only() {
+        let vol = vec!["https://ci/2".to_string(), "abcdef1234".to_string()];
+        let a = content_hash(
+            &["plan X at https://ci/1 abcdef0000"],
+            &["https://ci/1".into(), "abcdef0000".into()],
+        );
+        let b = content_hash(&["plan X at https://ci/2 abcdef1234"], &vol);
+        let c = content_hash(&["plan Y at https://ci/2 abcdef1234"], &vol);
+        assert_eq!(a, b);
+        assert_ne!(b, c);
+        assert_ne!(
+            content_hash(&["ab", "c"], &[]),
+            content_hash(&["a", "bc"], &[])
+        );
+    }
+
+    #[test]
+    fn environment_gives_api_url_and_token() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(api_url_from_env(env(&[])), "https://api.github.com");
+        assert_eq!(
+            api_url_from_env(env(&[("GITHUB_API_URL", "https://ghe.corp/api/v3/")])),
+            "https://ghe.corp/api/v3"
+        );
+        assert_eq!(token_from_env(env(&[])), None);
+        assert_eq!(
+            token_from_env(env(&[("GITHUB_TOKEN", "a"), ("TFPOST_GITHUB_TOKEN", "b")])),
+            Some("b".into())
+        );
+        assert_eq!(
+            token_from_env(env(&[("GITHUB_TOKEN", "a"), ("TFPOST_GITHUB_TOKEN", "")])),
+            Some("a".into())
+        );
+    }
+
+    #[test]
+    fn debug_output_masks_the_token() {
+        let target = GithubTarget {
+            api_url: "https://api.github.com".into(),
+            token: "ghp_secret123".into(),
+            owner: "o".into(),
+            repo: "r".into(),
+            pr: Some(1),
+            sha: None,
+        };
+        assert!(!format!("{target:?}").contains("ghp_secret123"));
+    }
+
+    #[test]
+    fn step_summary_is_appended() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("summary.md");
+        std::fs::write(&path, "before\n").unwrap();
+        let message = GithubMessage {
+            body: "cut body".into(),
+            parts: vec!["part 1".into(), "part 2".into()],
+        };
+        append_step_summary(&path, &message, Overflow::Split).unwrap();
+        append_step_summary(&path, &message, Overflow::Cut).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "before\npart 1\n\npart 2\n\ncut body\n\n"
+        );
+    }
+}

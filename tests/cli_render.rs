@@ -1,0 +1,108 @@
+//! `tfpost render`, the local dry run, end to end through the binary.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn tfpost() -> Command {
+    Command::cargo_bin("tfpost").unwrap_or_else(|e| panic!("binary not built: {e}"))
+}
+
+const KITCHEN_SINK: &str = "fixtures/tf-1.15.5/kitchen-sink.plan.txt";
+
+#[test]
+fn renders_a_fixture_as_a_github_comment() {
+    tfpost()
+        .args([
+            "render",
+            KITCHEN_SINK,
+            "--title",
+            "Plan for prod",
+            "--message",
+            "Ship it?",
+        ])
+        .args(["--var", "env=prod"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "### Plan for prod — ⚠️ destroys resources\n",
+        ))
+        .stdout(predicate::str::contains(
+            "> [!CAUTION]\n> This plan destroys **1** and replaces **1** resources:",
+        ))
+        .stdout(predicate::str::contains("\n\nShip it?\n"))
+        .stdout(predicate::str::contains("<sub>`env` = `prod`</sub>"));
+}
+
+#[test]
+fn reads_stdin_and_honours_kind() {
+    let apply = std::fs::read("fixtures/tf-1.15.5/kitchen-sink.apply.txt").unwrap_or_default();
+    tfpost()
+        .args(["render", "-", "--kind", "apply"])
+        .write_stdin(apply)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "### Terraform apply — ✅ applied",
+        ));
+}
+
+#[test]
+fn unparsable_input_prints_the_raw_output_comment() {
+    tfpost()
+        .args(["render", "-"])
+        .write_stdin("hello @octocat\n")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("output not understood"))
+        .stdout(predicate::str::contains("```\nhello @octocat\n```"));
+}
+
+#[test]
+fn user_template_renders_and_a_broken_one_falls_back() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let good = dir.path().join("good.md");
+    let bad = dir.path().join("bad.md");
+    std::fs::write(&good, "{{ title }}: {{ result }}\n{% for r in deleted_resources %}{{ r|inline_code }}{% endfor %}\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&bad, "line one\n{% if %}\n").unwrap_or_else(|e| panic!("{e}"));
+    tfpost()
+        .args(["render", KITCHEN_SINK, "--title", "T", "--template"])
+        .arg(&good)
+        .assert()
+        .success()
+        .stdout(
+            "T: Plan: 1 to import, 2 to add, 1 to change, 2 to destroy.\n`terraform_data.s_e`\n",
+        );
+    tfpost()
+        .args(["render", KITCHEN_SINK, "--template"])
+        .arg(&bad)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("bad.md line 2: syntax error"))
+        .stderr(predicate::str::contains(
+            "the built-in comment is printed instead",
+        ))
+        .stdout(predicate::str::starts_with("### Terraform plan"));
+}
+
+#[test]
+fn slack_target_is_not_built_yet() {
+    tfpost()
+        .args(["render", KITCHEN_SINK, "--target", "slack"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "`--target slack` is not built yet",
+        ));
+}
+
+#[test]
+fn missing_template_file_is_a_clear_error() {
+    tfpost()
+        .args(["render", KITCHEN_SINK, "--template", "/nonexistent/t.md"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains(
+            "cannot read template /nonexistent/t.md",
+        ));
+}

@@ -1,0 +1,7 @@
+resource "terraform_data" "a" {
+  input = "v1"
+}
+
+resource "null_resource" "r" {
+  triggers = { v = "1" }
+}

@@ -1,0 +1,5 @@
+variable "input" {}
+
+resource "terraform_data" "this" {
+  input = var.input
+}

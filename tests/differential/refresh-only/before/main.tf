@@ -1,0 +1,5 @@
+resource "null_resource" "a" {}
+
+output "o" {
+  value = "1"
+}

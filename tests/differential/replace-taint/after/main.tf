@@ -1,0 +1,4 @@
+# null_resource.t is tainted before the plan.
+resource "null_resource" "t" {}
+
+resource "null_resource" "other" {}

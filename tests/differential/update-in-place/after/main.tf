@@ -1,0 +1,7 @@
+resource "terraform_data" "u" {
+  input = { size = "large", tags = ["a", "b"] }
+}
+
+resource "terraform_data" "same" {
+  input = "unchanged"
+}
