@@ -10,7 +10,7 @@ use tfpost::cli::{
 use tfpost::config::LoadedConfig;
 use tfpost::env::Env;
 use tfpost::parse::{ParseOptions, parse};
-use tfpost::run::{Environment, Input, LocalDelivery, Log, RunKind};
+use tfpost::run::{Environment, Input, Log, Post, RunKind};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -176,13 +176,10 @@ fn run_terraform(kind: RunKind, args: &tfpost::cli::RunArgs) -> ExitCode {
     } else {
         Input::Command(args.command.clone())
     };
-    ExitCode::from(tfpost::run::run(
-        &settings,
-        input,
-        &env,
-        &mut LocalDelivery,
-        &log,
-    ))
+    // The config lookup starts here; an unreadable working directory only loses the lookup.
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let mut post = Post::new(env.vars.clone(), cwd);
+    ExitCode::from(tfpost::run::run(&settings, input, &env, &mut post, &log))
 }
 
 fn read_input(file: Option<&Path>) -> anyhow::Result<Vec<u8>> {

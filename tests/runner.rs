@@ -527,14 +527,12 @@ fn dry_run_names_each_destination_on_stderr() {
     .unwrap();
     assert!(out.stdout == bytes);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("would post to github:\nenvs/prod\n"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("would post to slack:\nenvs/prod\n"),
-        "{stderr}"
-    );
+    // The GitHub comment and the Slack payload, each after its destination, with the title.
+    let github = stderr.find("would post to GitHub").expect("github dry run");
+    assert!(stderr[github..].contains("envs/prod"), "{stderr}");
+    let slack = stderr.find("would post to Slack").expect("slack dry run");
+    assert!(stderr[slack..].contains("\"blocks\""), "{stderr}");
+    assert!(stderr[slack..].contains("envs/prod"), "{stderr}");
 }
 
 #[test]
@@ -544,7 +542,13 @@ fn the_stdout_target_appends_after_the_teed_output() {
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with("no newline\nT\n"), "{stdout:?}");
+    // Not a plan: the parse-failure comment, titled, after the tee'd bytes and a line break.
+    assert!(stdout.starts_with("no newline\n\n"), "{stdout:?}");
+    assert!(stdout.contains("T"), "{stdout:?}");
+    assert!(
+        stdout.contains("no newline\n```"),
+        "the raw output is in the comment: {stdout:?}"
+    );
 }
 
 #[test]
@@ -558,7 +562,7 @@ fn an_unwired_notifier_fails_the_run_unless_told_to_ignore_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("could not post to slack"), "{stderr}");
     assert!(
-        stderr.contains("the message for slack, not posted:"),
+        stderr.contains("the Slack message, not posted:"),
         "guarantee 3: {stderr}"
     );
     tfpost(&[
@@ -634,9 +638,7 @@ fn fmt_tees_and_reports_the_unformatted_files() {
     assert_eq!(out.status.code(), Some(3));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(
-            "2 file(s) not formatted\n  google_spanner_database.tf\n  google_spanner_instance.tf\n"
-        ),
+        stderr.contains("2 file(s) need `terraform fmt`:\n\n- `google_spanner_database.tf`\n- `google_spanner_instance.tf`\n"),
         "{stderr}"
     );
 

@@ -1,5 +1,6 @@
 //! Model + context -> messages (GitHub Markdown, Slack Block Kit). Knows nothing of HTTP.
 
+pub mod fmt;
 pub mod github;
 pub mod inert;
 pub mod user_template;

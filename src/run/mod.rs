@@ -17,6 +17,7 @@ pub mod analyze;
 pub mod delivery;
 pub mod fmt;
 pub mod log;
+pub mod post;
 pub mod settings;
 mod signals;
 pub mod spool;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 pub use analyze::{Parsed, RawOutput};
 pub use delivery::{Delivery, DeliveryError, LocalDelivery, TargetFailure};
 pub use log::Log;
+pub use post::Post;
 pub use settings::{RunKind, RunSettings, Target, Verbosity};
 
 use crate::env::Env;

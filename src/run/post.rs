@@ -1,0 +1,643 @@
+//! The delivery `tfpost plan` / `apply` / `fmt` use: configuration and CI context in, a
+//! rendered message per target out, posted by the GitHub and Slack notifiers or printed.
+//!
+//! Whatever fails here, Terraform's output is already on stdout; a message that could not be
+//! posted is written to stderr (SPEC guarantee 3) and reported as a [`TargetFailure`].
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::RunOutput;
+use super::analyze::Parsed;
+use super::delivery::{Delivery, DeliveryError, TargetFailure};
+use super::log::Log;
+use super::settings::{RunKind, RunSettings, Target};
+use crate::ci::{self, CiContext};
+use crate::config::{self, Config, Masker, NotifyTarget, SlackWhen};
+use crate::env::Env;
+use crate::message::{GithubMessage, SlackMessage};
+use crate::model::{Kind, Outcome, Report};
+use crate::notify::github::{
+    self as gh, CommentKind, GithubOptions, GithubTarget, LabelConfig, LabelSpec, PostRequest,
+};
+use crate::notify::slack::{PostWhen, RunFacts, SlackNotifier, SlackOptions, SlackTarget};
+use crate::render::user_template::{UserTemplate, github_or_builtin};
+use crate::render::{self, RenderContext};
+
+/// Renders and posts for real. Holds the process facts it needs, passed in by `main`.
+#[derive(Debug, Clone)]
+pub struct Post {
+    env: Env,
+    cwd: PathBuf,
+}
+
+impl Post {
+    pub fn new(env: Env, cwd: PathBuf) -> Post {
+        Post { env, cwd }
+    }
+}
+
+/// Everything resolved once per run, shared by the targets.
+struct Resolved {
+    config: Config,
+    ci: CiContext,
+    ctx: RenderContext,
+    masker: Masker,
+    /// The key of "one current comment per target": directory and workspace.
+    target_key: String,
+}
+
+impl Delivery for Post {
+    fn deliver(
+        &mut self,
+        run: &RunOutput<'_>,
+        settings: &RunSettings,
+        log: &Log,
+    ) -> Result<(), DeliveryError> {
+        let resolved = self.resolve(settings, log);
+        let targets = choose_targets(settings, &resolved.config, &resolved.ci);
+        if targets.is_empty() {
+            log.warn(
+                "nothing to notify: no GitHub token with a pull request or commit, no Slack \
+                 webhook or bot token with a channel (use --notify stdout for a local run)",
+            );
+            return Ok(());
+        }
+        let mut failures = Vec::new();
+        for target in targets {
+            let outcome = match target {
+                Target::Github => self.github(run, settings, &resolved, log),
+                Target::Slack => self.slack(run, settings, &resolved, log),
+                Target::Stdout => stdout(run, settings, &resolved, log),
+            };
+            if let Err(reason) = outcome {
+                failures.push(TargetFailure {
+                    target,
+                    reason: resolved.masker.mask_str(&reason).into_owned(),
+                });
+            }
+        }
+        if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(DeliveryError { failures })
+        }
+    }
+}
+
+impl Post {
+    /// Config (a broken file is reported and the defaults used: the post still happens), CI
+    /// context, and what templates see.
+    fn resolve(&self, settings: &RunSettings, log: &Log) -> Resolved {
+        let mut config = match config::load(settings.config.as_deref(), &self.cwd, &self.env) {
+            Ok(loaded) => {
+                for warning in &loaded.warnings {
+                    log.warn(warning);
+                }
+                loaded.config
+            }
+            Err(err) => {
+                log.error(format!("{err}; using the default configuration"));
+                let mut config = Config::default();
+                config.fill_from_env(&self.env);
+                config
+            }
+        };
+        let from_file = config.ci_overrides().unwrap_or_else(|message| {
+            log.warn(format!("config key `ci`: {message}; ignored"));
+            ci::CiOverrides::default()
+        });
+        let ci = ci::resolve(&self.env, &from_file.merged_with(&settings.overrides));
+        // Flags win over the file.
+        if settings.title.is_some() {
+            config.title.clone_from(&settings.title);
+        }
+        if settings.message.is_some() {
+            config.message.clone_from(&settings.message);
+        }
+        let mut vars: BTreeMap<String, String> = config.vars.clone();
+        vars.extend(settings.vars.clone());
+        let target_key = target_key(&vars, &self.cwd, &self.env);
+        let ctx = RenderContext {
+            target: Some(target_key.clone()),
+            title: config.title.clone(),
+            message: config.message.clone(),
+            vars,
+            build_url: ci.build_url.clone(),
+            repository: ci.repository(),
+            pr_number: ci.pr,
+            pr_url: ci.pr_url.clone(),
+            pr_title: None,
+            pr_author: None,
+            sha: ci.sha.clone(),
+        };
+        let masker = config.masker(&self.env);
+        Resolved {
+            config,
+            ci,
+            ctx,
+            masker,
+            target_key,
+        }
+    }
+
+    fn github(
+        &self,
+        run: &RunOutput<'_>,
+        settings: &RunSettings,
+        r: &Resolved,
+        log: &Log,
+    ) -> Result<(), String> {
+        let message = mask_github(github_message(run, settings, r, log), &r.masker);
+        if let Some(path) = self
+            .env
+            .get("GITHUB_STEP_SUMMARY")
+            .filter(|_| !settings.dry_run)
+            && let Err(err) =
+                gh::append_step_summary(Path::new(path), &message, overflow(&r.config))
+        {
+            log.warn(format!(
+                "cannot append to $GITHUB_STEP_SUMMARY ({path}): {err}"
+            ));
+        }
+        let destination = match (&r.ci.owner, &r.ci.repo, r.ci.pr, &r.ci.sha) {
+            (Some(owner), Some(repo), Some(pr), _) => format!("GitHub {owner}/{repo}#{pr}"),
+            (Some(owner), Some(repo), None, Some(sha)) => {
+                format!(
+                    "GitHub {owner}/{repo}, the pull request of commit {sha} (else a commit comment)"
+                )
+            }
+            _ => "GitHub (repository or pull request unknown)".to_string(),
+        };
+        if settings.dry_run {
+            dry_run(
+                log,
+                &format!("{destination} [{}]", r.target_key),
+                &message.body,
+            );
+            return Ok(());
+        }
+        let unposted = |reason: String| {
+            let _ = log.write_raw(
+                format!(
+                    "tfpost: the comment for {destination}, not posted:\n{}\n",
+                    message.body
+                )
+                .as_bytes(),
+            );
+            reason
+        };
+        let token = r
+            .config
+            .github
+            .token
+            .as_ref()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                unposted("no GitHub token: set GITHUB_TOKEN (or TFPOST_GITHUB_TOKEN)".into())
+            })?;
+        let (Some(owner), Some(repo)) = (r.ci.owner.clone(), r.ci.repo.clone()) else {
+            return Err(unposted(
+                "the repository is unknown: run in a supported CI or pass --owner and --repo"
+                    .into(),
+            ));
+        };
+        if r.ci.pr.is_none() && r.ci.sha.is_none() {
+            return Err(unposted(
+                "neither a pull request nor a commit is known: pass --pr or --sha".into(),
+            ));
+        }
+        let target = GithubTarget {
+            api_url: r
+                .config
+                .github
+                .api_url
+                .clone()
+                .unwrap_or_else(|| "https://api.github.com".to_string()),
+            token: token.expose().to_string(),
+            owner,
+            repo,
+            pr: r.ci.pr,
+            sha: r.ci.sha.clone(),
+        };
+        let options = GithubOptions {
+            patch: r.config.github.patch,
+            overflow: overflow(&r.config),
+            labels: labels(&r.config, &r.ctx, log),
+            login: None,
+            retry: Default::default(),
+        };
+        let (kind, result, destroys) = match run.parsed {
+            Parsed::Terraform(Ok(report)) => (
+                CommentKind::from(report.kind),
+                report.result,
+                report.has_destructive_changes(),
+            ),
+            Parsed::Terraform(Err(_)) => (comment_kind(settings.kind), Outcome::Error, false),
+            Parsed::Fmt(fmt) => (
+                CommentKind::Fmt,
+                if fmt.failed() {
+                    Outcome::Error
+                } else {
+                    Outcome::NoChanges
+                },
+                false,
+            ),
+        };
+        let request = PostRequest {
+            target_key: &r.target_key,
+            kind,
+            message: &message,
+            result,
+            destroys,
+            build_url: r.ci.build_url.as_deref(),
+            options: &options,
+        };
+        match gh::post_blocking(&target, &request) {
+            Ok(outcome) => {
+                for warning in &outcome.warnings {
+                    log.warn(format!("GitHub: {warning}"));
+                }
+                log.info(format!(
+                    "GitHub: {:?} {} ({} API calls)",
+                    outcome.action,
+                    outcome.comment_urls.join(", "),
+                    outcome.api_calls
+                ));
+                Ok(())
+            }
+            Err(err) => Err(unposted(format!("GitHub: {err}"))),
+        }
+    }
+
+    fn slack(
+        &self,
+        run: &RunOutput<'_>,
+        settings: &RunSettings,
+        r: &Resolved,
+        log: &Log,
+    ) -> Result<(), String> {
+        let (message, facts) = match run.parsed {
+            Parsed::Terraform(Ok(report)) => {
+                (render::slack::render(report, &r.ctx), RunFacts::of(report))
+            }
+            Parsed::Terraform(Err(err)) => {
+                let kind = report_kind(settings.kind);
+                let raw = run.raw.to_text_lossy();
+                (
+                    render::slack::render_parse_failure(
+                        raw.as_bytes(),
+                        kind,
+                        &err.to_string(),
+                        &r.ctx,
+                    ),
+                    RunFacts::parse_failure(kind),
+                )
+            }
+            Parsed::Fmt(_) => {
+                log.info("Slack: `fmt` results are posted to GitHub and stdout only");
+                return Ok(());
+            }
+        };
+        let message = mask_slack(message, &r.masker)?;
+        let Some(target) = slack_target(&r.config) else {
+            if settings.dry_run {
+                let json =
+                    serde_json::to_string_pretty(&message).unwrap_or_else(|_| message.text.clone());
+                dry_run(
+                    log,
+                    "Slack (no SLACK_WEBHOOK_URL or SLACK_BOT_TOKEN set)",
+                    &json,
+                );
+                return Ok(());
+            }
+            let _ = log.write_raw(
+                format!("tfpost: the Slack message, not posted:\n{}\n", message.text).as_bytes(),
+            );
+            return Err(
+                "no Slack credentials: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and SLACK_CHANNEL"
+                    .into(),
+            );
+        };
+        let notifier =
+            SlackNotifier::new(target, slack_options(&r.config)).map_err(|e| e.to_string())?;
+        let destination = notifier.destination(&facts);
+        if settings.dry_run {
+            for payload in notifier.payloads(&message, &facts) {
+                let json =
+                    serde_json::to_string_pretty(&payload).unwrap_or_else(|_| payload.text.clone());
+                dry_run(log, &destination, &json);
+            }
+            return Ok(());
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the Slack client: {e}"))?;
+        match runtime.block_on(notifier.post(&message, &facts)) {
+            Ok(outcome) => {
+                log.info(format!("Slack: {outcome:?}"));
+                Ok(())
+            }
+            Err(err) => {
+                let _ = log.write_raw(
+                    format!(
+                        "tfpost: the Slack message for {destination}, not posted:\n{}\n",
+                        message.text
+                    )
+                    .as_bytes(),
+                );
+                Err(format!("Slack: {err}"))
+            }
+        }
+    }
+}
+
+/// The comment body for GitHub and stdout: the user's template, else the built-in one.
+fn github_message(
+    run: &RunOutput<'_>,
+    settings: &RunSettings,
+    r: &Resolved,
+    log: &Log,
+) -> GithubMessage {
+    match run.parsed {
+        Parsed::Terraform(Ok(report)) => {
+            let template = user_template(settings, &r.config, Some(report), log);
+            let raw = run.raw.to_text_lossy();
+            let (message, error) =
+                github_or_builtin(template.as_ref(), report, &r.ctx, raw.as_bytes());
+            if let Some(error) = error {
+                log.warn(format!("{error}; the built-in template was used"));
+            }
+            message
+        }
+        Parsed::Terraform(Err(err)) => {
+            let raw = run.raw.to_text_lossy();
+            render::github::parse_failure(raw.as_bytes(), &err.to_string(), &r.ctx)
+        }
+        Parsed::Fmt(fmt) => render::fmt::github(fmt, &r.ctx),
+    }
+}
+
+/// `--template FILE`, else the config's template for this kind of run.
+fn user_template(
+    settings: &RunSettings,
+    config: &Config,
+    report: Option<&Report>,
+    log: &Log,
+) -> Option<UserTemplate> {
+    if let Some(path) = &settings.template {
+        return match UserTemplate::load(path) {
+            Ok(template) => Some(template),
+            Err(err) => {
+                log.warn(format!("{err}; the built-in template is used"));
+                None
+            }
+        };
+    }
+    let templates = &config.templates;
+    let source = match report.map(|r| r.kind) {
+        Some(Kind::Apply) => templates.apply.as_ref(),
+        Some(Kind::Plan) if report.is_some_and(Report::has_destructive_changes) => {
+            templates.plan_destroy.as_ref().or(templates.plan.as_ref())
+        }
+        Some(Kind::Plan) => templates.plan.as_ref(),
+        None => templates.parse_failure.as_ref(),
+    }?;
+    Some(UserTemplate::from_source("config template", source.clone()))
+}
+
+fn stdout(
+    run: &RunOutput<'_>,
+    settings: &RunSettings,
+    r: &Resolved,
+    log: &Log,
+) -> Result<(), String> {
+    let message = mask_github(github_message(run, settings, r, log), &r.masker);
+    if settings.dry_run {
+        dry_run(log, "stdout", &message.body);
+        return Ok(());
+    }
+    if run.stdout_closed {
+        let _ = log
+            .write_raw(format!("tfpost: the message for stdout:\n{}\n", message.body).as_bytes());
+        return Err("stdout was closed by its reader".into());
+    }
+    let mut out = std::io::stdout().lock();
+    let lead: &[u8] = if run.stdout_mid_line { b"\n\n" } else { b"\n" };
+    out.write_all(lead)
+        .and_then(|()| out.write_all(message.body.as_bytes()))
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|err| {
+            let _ = log.write_raw(
+                format!("tfpost: the message for stdout:\n{}\n", message.body).as_bytes(),
+            );
+            format!("cannot write to stdout: {err}")
+        })
+}
+
+fn dry_run(log: &Log, destination: &str, text: &str) {
+    let _ = log
+        .write_raw(format!("tfpost: --dry-run: would post to {destination}:\n{text}\n").as_bytes());
+}
+
+/// `--notify`, else the config's `notify`, else every target whose credentials are present,
+/// and stdout outside CI (SPEC).
+fn choose_targets(settings: &RunSettings, config: &Config, ci: &CiContext) -> Vec<Target> {
+    if let Some(targets) = &settings.notify {
+        return targets.clone();
+    }
+    if let Some(targets) = &config.notify {
+        return targets
+            .iter()
+            .map(|t| match t {
+                NotifyTarget::Github => Target::Github,
+                NotifyTarget::Slack => Target::Slack,
+                NotifyTarget::Stdout => Target::Stdout,
+            })
+            .collect();
+    }
+    let mut targets = Vec::new();
+    let has_token = config.github.token.as_ref().is_some_and(|t| !t.is_empty());
+    if has_token && ci.owner.is_some() && ci.repo.is_some() && (ci.pr.is_some() || ci.sha.is_some())
+    {
+        targets.push(Target::Github);
+    }
+    if slack_target(config).is_some() {
+        targets.push(Target::Slack);
+    }
+    if ci.platform.is_none() && targets.is_empty() {
+        targets.push(Target::Stdout);
+    }
+    targets
+}
+
+/// The Terraform target: `--var target=...`, else the working directory relative to the
+/// repository root, with the workspace when it is not `default`.
+fn target_key(vars: &BTreeMap<String, String>, cwd: &Path, env: &Env) -> String {
+    let dir = vars.get("target").cloned().unwrap_or_else(|| {
+        let root = cwd.ancestors().find(|dir| dir.join(".git").exists());
+        match root.and_then(|root| cwd.strip_prefix(root).ok()) {
+            Some(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+            Some(rel) => rel.display().to_string(),
+            None => cwd.display().to_string(),
+        }
+    });
+    match env.get("TF_WORKSPACE").filter(|w| *w != "default") {
+        Some(workspace) => format!("{dir} ({workspace})"),
+        None => dir,
+    }
+}
+
+fn overflow(config: &Config) -> gh::Overflow {
+    match config.github.overflow {
+        config::Overflow::Split => gh::Overflow::Split,
+        _ => gh::Overflow::Cut,
+    }
+}
+
+/// The config's labels, their names rendered (they are templates: tfcmt prefixes them with the
+/// target); a label switched off is left out of the set.
+fn labels(config: &Config, ctx: &RenderContext, log: &Log) -> LabelConfig {
+    let labels = &config.github.labels;
+    let spec = |label: &config::Label, fallback: LabelSpec| -> LabelSpec {
+        let env = minijinja::Environment::new();
+        let name = env
+            .render_str(
+                &label.name,
+                minijinja::context! { vars => &ctx.vars, target => &ctx.target },
+            )
+            .unwrap_or_else(|err| {
+                log.warn(format!("label name `{}`: {err}", label.name));
+                fallback.name.clone()
+            });
+        LabelSpec {
+            name,
+            color: label.color.clone(),
+            description: fallback.description,
+        }
+    };
+    let defaults = LabelConfig::default();
+    let mut out = LabelConfig {
+        enabled: labels.enabled,
+        add_or_update: spec(&labels.add_or_update, defaults.add_or_update.clone()),
+        destroy: spec(&labels.destroy, defaults.destroy.clone()),
+        no_changes: spec(&labels.no_changes, defaults.no_changes.clone()),
+        error: spec(&labels.error, defaults.error.clone()),
+    };
+    for (label, spec) in [
+        (&labels.add_or_update, &mut out.add_or_update),
+        (&labels.destroy, &mut out.destroy),
+        (&labels.no_changes, &mut out.no_changes),
+        (&labels.error, &mut out.error),
+    ] {
+        if !label.enabled {
+            spec.name.clear();
+        }
+    }
+    out
+}
+
+fn slack_target(config: &Config) -> Option<SlackTarget> {
+    let secret = |s: &Option<config::Secret>| {
+        s.as_ref()
+            .filter(|s| !s.is_empty())
+            .map(|s| s.expose().to_string())
+    };
+    if let (Some(token), Some(channel)) =
+        (secret(&config.slack.token), config.slack.channel.clone())
+    {
+        return Some(SlackTarget::Bot {
+            api_url: config
+                .slack
+                .api_url
+                .clone()
+                .unwrap_or_else(|| crate::notify::slack::DEFAULT_API_URL.to_string()),
+            token,
+            channel,
+        });
+    }
+    secret(&config.slack.webhook_url).map(|url| SlackTarget::Webhook { url })
+}
+
+fn slack_options(config: &Config) -> SlackOptions {
+    let when = |list: &[SlackWhen]| {
+        list.iter()
+            .map(|w| match w {
+                SlackWhen::Always => PostWhen::Always,
+                SlackWhen::Changes => PostWhen::Changes,
+                SlackWhen::Destroy => PostWhen::Destroy,
+                SlackWhen::Error => PostWhen::Error,
+                SlackWhen::Apply => PostWhen::Apply,
+            })
+            .collect::<Vec<_>>()
+    };
+    let slack = &config.slack;
+    SlackOptions {
+        when: when(&slack.when),
+        plan_channel: slack.channels.plan.clone(),
+        apply_channel: slack.channels.apply.clone(),
+        destroy_channel: slack.channels.destroy.clone(),
+        error_channel: slack.channels.error.clone(),
+        mention_group: slack.mention.as_ref().map(|m| m.group.clone()),
+        mention_when: slack
+            .mention
+            .as_ref()
+            .map(|m| when(&m.when))
+            .unwrap_or_default(),
+        ..SlackOptions::default()
+    }
+}
+
+fn comment_kind(kind: RunKind) -> CommentKind {
+    match kind {
+        RunKind::Plan => CommentKind::Plan,
+        RunKind::Apply => CommentKind::Apply,
+        RunKind::Fmt => CommentKind::Fmt,
+    }
+}
+
+fn report_kind(kind: RunKind) -> Option<Kind> {
+    match kind {
+        RunKind::Plan => Some(Kind::Plan),
+        RunKind::Apply => Some(Kind::Apply),
+        RunKind::Fmt => None,
+    }
+}
+
+fn mask_github(message: GithubMessage, masker: &Masker) -> GithubMessage {
+    if masker.is_empty() {
+        return message;
+    }
+    GithubMessage {
+        body: masker.mask_str(&message.body).into_owned(),
+        parts: message
+            .parts
+            .iter()
+            .map(|p| masker.mask_str(p).into_owned())
+            .collect(),
+    }
+}
+
+/// Masks every string of the message. Through JSON so that no field is missed; a message that
+/// cannot round-trip is not posted rather than posted unmasked.
+fn mask_slack(message: SlackMessage, masker: &Masker) -> Result<SlackMessage, String> {
+    if masker.is_empty() {
+        return Ok(message);
+    }
+    let mut value = serde_json::to_value(&message)
+        .map_err(|e| format!("cannot mask the Slack message: {e}"))?;
+    mask_json(&mut value, masker);
+    serde_json::from_value(value).map_err(|e| format!("cannot mask the Slack message: {e}"))
+}
+
+fn mask_json(value: &mut serde_json::Value, masker: &Masker) {
+    match value {
+        serde_json::Value::String(s) => *s = masker.mask_str(s).into_owned(),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| mask_json(v, masker)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| mask_json(v, masker)),
+        _ => {}
+    }
+}

@@ -1,0 +1,185 @@
+//! `tfpost plan` end to end against a local fake GitHub, under CircleCI's variables: the runner,
+//! the config, CI detection, the renderer and the GitHub notifier together, as a pipeline runs them.
+
+#[path = "support/fake_github.rs"]
+mod fake_github;
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use fake_github::FakeGithub;
+
+const TOKEN: &str = "ghp_e2eSECRETtoken0123456789abcdef";
+const PR: u64 = 42;
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(name),
+    )
+    .expect("fixture")
+}
+
+fn fake() -> FakeGithub {
+    let fake = FakeGithub::start();
+    fake.add_token(TOKEN, "tfpost-bot", "User");
+    fake.add_pull(PR, "open", "abc123", None);
+    fake
+}
+
+/// `tfpost plan` in a clean environment holding only what CircleCI sets for a PR build.
+fn plan(fake: &FakeGithub, dir: &Path, target: &str, extra: &[&str]) -> Command {
+    let mut cmd = Command::cargo_bin("tfpost").expect("binary");
+    cmd.env_clear()
+        .current_dir(dir)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("CI", "true")
+        .env("CIRCLECI", "true")
+        .env("CIRCLE_PROJECT_USERNAME", "acme")
+        .env("CIRCLE_PROJECT_REPONAME", "infra")
+        .env(
+            "CIRCLE_PULL_REQUEST",
+            format!("https://github.com/acme/infra/pull/{PR}"),
+        )
+        .env("CIRCLE_SHA1", "abc123")
+        .env("CIRCLE_BUILD_URL", "https://circleci.com/gh/acme/infra/7")
+        .env("CIRCLE_BRANCH", "feature")
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", fake.api_url())
+        .args(["plan", "--var", &format!("target={target}")])
+        .args(extra);
+    cmd
+}
+
+fn workdir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_path_buf();
+    (dir, path)
+}
+
+fn run_ok(mut cmd: Command, input: &[u8]) -> (String, String) {
+    let out = cmd.write_stdin(input.to_vec()).output().expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(out.stdout == input, "the tee is byte for byte");
+    assert!(!stderr.contains(TOKEN), "the token never shows");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+}
+
+#[test]
+fn two_runs_leave_one_current_comment_per_target() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    run_ok(
+        plan(&fake, &dir, "envs/staging", &[]),
+        &fixture("tf-1.15.5/update-in-place.plan.txt"),
+    );
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &[]),
+        &fixture("tf-1.15.5/mixed.plan.txt"),
+    );
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &[]),
+        &fixture("tf-1.15.5/kitchen-sink.plan.txt"),
+    );
+
+    let visible = fake.visible_comments(PR);
+    assert_eq!(visible.len(), 2, "one per target: {visible:#?}");
+    let prod: Vec<_> = visible
+        .iter()
+        .filter(|c| c.body.contains("envs/prod"))
+        .collect();
+    assert_eq!(prod.len(), 1);
+    assert!(
+        prod[0].body.contains("terraform_data.s_e"),
+        "the second plan: {}",
+        prod[0].body
+    );
+    assert!(
+        visible.iter().any(|c| c.body.contains("envs/staging")),
+        "the other target is untouched"
+    );
+    assert_eq!(
+        fake.comments_of(PR).len(),
+        3,
+        "the first prod comment is hidden, not deleted"
+    );
+    assert!(
+        fake.labels_of(PR).iter().any(|l| l.contains("destroy")),
+        "{:?}",
+        fake.labels_of(PR)
+    );
+}
+
+#[test]
+fn patch_from_the_config_updates_the_comment_in_place() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    std::fs::write(dir.join("tfpost.yaml"), "github:\n  patch: true\n").expect("config");
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &[]),
+        &fixture("tf-1.15.5/mixed.plan.txt"),
+    );
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &[]),
+        &fixture("tf-1.15.5/kitchen-sink.plan.txt"),
+    );
+    let all = fake.comments_of(PR);
+    assert_eq!(all.len(), 1, "{all:#?}");
+    assert!(all[0].body.contains("terraform_data.s_e"));
+}
+
+#[test]
+fn the_same_plan_again_adds_no_comment() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    let input = fixture("tf-1.15.5/mixed.plan.txt");
+    run_ok(plan(&fake, &dir, "envs/prod", &[]), &input);
+    run_ok(plan(&fake, &dir, "envs/prod", &[]), &input);
+    assert_eq!(fake.comments_of(PR).len(), 1);
+}
+
+#[test]
+fn a_refused_post_keeps_the_log_and_the_message_and_fails_the_run() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    let input = fixture("tf-1.15.5/mixed.plan.txt");
+    let mut cmd = plan(&fake, &dir, "envs/prod", &[]);
+    cmd.env("GITHUB_TOKEN", "ghp_revokedTOKEN");
+    let out = cmd.write_stdin(input.clone()).output().expect("runs");
+    assert!(out.stdout == input, "the raw output reached stdout");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "Terraform succeeded, the post did not"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("401"), "{stderr}");
+    assert!(
+        stderr.contains("not posted"),
+        "the message is on stderr: {stderr}"
+    );
+    assert!(stderr.contains("null_resource.s_new"), "{stderr}");
+    assert!(!stderr.contains("ghp_revokedTOKEN"));
+    assert!(fake.comments_of(PR).is_empty());
+
+    let mut ignored = plan(&fake, &dir, "envs/prod", &["--ignore-notify-errors"]);
+    ignored.env("GITHUB_TOKEN", "ghp_revokedTOKEN");
+    ignored.write_stdin(input).assert().code(0);
+}
+
+#[test]
+fn a_masked_secret_never_reaches_the_comment() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    std::fs::write(dir.join("tfpost.yaml"), "mask:\n  env: [DB_PASSWORD]\n").expect("config");
+    let input = fixture("tf-1.15.5/mixed.plan.txt");
+    // A value of the plan stands in for a secret that Terraform printed.
+    let mut cmd = plan(&fake, &dir, "envs/prod", &[]);
+    cmd.env("DB_PASSWORD", "s_new");
+    cmd.write_stdin(input).assert().code(0);
+    let comments = fake.comments_of(PR);
+    assert_eq!(comments.len(), 1);
+    assert!(!comments[0].body.contains("s_new"), "{}", comments[0].body);
+}
