@@ -30,7 +30,7 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 
 pub use analyze::{Parsed, RawOutput};
-pub use delivery::{Delivery, DeliveryError, LocalDelivery, TargetFailure};
+pub use delivery::{Delivery, DeliveryError, TargetFailure};
 pub use log::Log;
 pub use post::Post;
 pub use settings::{RunKind, RunSettings, Target, Verbosity};

@@ -641,3 +641,71 @@ fn mask_json(value: &mut serde_json::Value, masker: &Masker) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ci::Platform;
+
+    fn ci(platform: Option<Platform>, pr: Option<u64>) -> CiContext {
+        CiContext {
+            platform,
+            owner: Some("acme".into()),
+            repo: Some("infra".into()),
+            pr,
+            sha: Some("abc".into()),
+            ..CiContext::default()
+        }
+    }
+
+    fn config(env: &[(&str, &str)]) -> Config {
+        let env: Env = env.iter().copied().collect();
+        let mut config = Config::default();
+        config.fill_from_env(&env);
+        config
+    }
+
+    #[test]
+    fn targets_default_to_the_credentials_present_and_stdout_outside_ci() {
+        let settings = RunSettings::new(RunKind::Plan);
+        let in_ci = Some(Platform::Circleci);
+        assert_eq!(
+            choose_targets(&settings, &config(&[]), &ci(None, None)),
+            [Target::Stdout]
+        );
+        assert!(choose_targets(&settings, &config(&[]), &ci(in_ci, Some(1))).is_empty());
+        let github = config(&[("GITHUB_TOKEN", "t")]);
+        assert_eq!(
+            choose_targets(&settings, &github, &ci(in_ci, Some(1))),
+            [Target::Github]
+        );
+        let both = config(&[
+            ("GITHUB_TOKEN", "t"),
+            ("SLACK_WEBHOOK_URL", "https://hooks"),
+        ]);
+        assert_eq!(
+            choose_targets(&settings, &both, &ci(in_ci, None)),
+            [Target::Github, Target::Slack]
+        );
+        let mut explicit = RunSettings::new(RunKind::Plan);
+        explicit.notify = Some(vec![Target::Slack]);
+        assert_eq!(
+            choose_targets(&explicit, &both, &ci(in_ci, None)),
+            [Target::Slack]
+        );
+    }
+
+    #[test]
+    fn the_target_key_is_the_directory_and_workspace() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join(".git")).expect("git dir");
+        let root = dir.path().join("envs/prod");
+        std::fs::create_dir_all(&root).expect("root");
+        let none = BTreeMap::new();
+        let env: Env = [("TF_WORKSPACE", "staging")].into_iter().collect();
+        assert_eq!(target_key(&none, &root, &env), "envs/prod (staging)");
+        assert_eq!(target_key(&none, dir.path(), &Env::default()), ".");
+        let vars: BTreeMap<String, String> = [("target".to_string(), "prod".to_string())].into();
+        assert_eq!(target_key(&vars, &root, &Env::default()), "prod");
+    }
+}
