@@ -30,6 +30,17 @@ fn fake() -> FakeGithub {
 
 /// `tfpost plan` in a clean environment holding only what CircleCI sets for a PR build.
 fn plan(fake: &FakeGithub, dir: &Path, target: &str, extra: &[&str]) -> Command {
+    tfpost(fake, dir, "plan", target, extra)
+}
+
+/// `tfpost SUBCOMMAND` (plan or apply) under CircleCI's variables for a PR build.
+fn tfpost(
+    fake: &FakeGithub,
+    dir: &Path,
+    subcommand: &str,
+    target: &str,
+    extra: &[&str],
+) -> Command {
     let mut cmd = Command::cargo_bin("tfpost").expect("binary");
     cmd.env_clear()
         .current_dir(dir)
@@ -47,7 +58,7 @@ fn plan(fake: &FakeGithub, dir: &Path, target: &str, extra: &[&str]) -> Command 
         .env("CIRCLE_BRANCH", "feature")
         .env("GITHUB_TOKEN", TOKEN)
         .env("GITHUB_API_URL", fake.api_url())
-        .args(["plan", "--var", &format!("target={target}")])
+        .args([subcommand, "--var", &format!("target={target}")])
         .args(extra);
     cmd
 }
@@ -182,4 +193,68 @@ fn a_masked_secret_never_reaches_the_comment() {
     let comments = fake.comments_of(PR);
     assert_eq!(comments.len(), 1);
     assert!(!comments[0].body.contains("s_new"), "{}", comments[0].body);
+}
+
+#[test]
+fn a_server_that_never_answers_is_given_up_on_within_the_timeout() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    std::fs::write(dir.join("tfpost.yaml"), "github:\n  timeout_seconds: 1\n").expect("config");
+    fake.inject("GET", "/comments", fake_github::Fault::Hang, 100);
+    let input = fixture("tf-1.15.5/mixed.plan.txt");
+    let started = std::time::Instant::now();
+    let out = plan(&fake, &dir, "envs/prod", &[])
+        .write_stdin(input.clone())
+        .output()
+        .expect("runs");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "gave up in time"
+    );
+    assert!(out.stdout == input, "the raw output reached stdout");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not posted"), "{stderr}");
+    assert!(
+        stderr.contains("null_resource.s_new"),
+        "the message is on stderr: {stderr}"
+    );
+    assert!(!stderr.contains(TOKEN));
+}
+
+#[test]
+fn injected_502s_and_a_secondary_rate_limit_are_retried() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    fake.inject("POST", "/comments", fake_github::Fault::Status(502), 1);
+    fake.inject(
+        "GET",
+        "/comments",
+        fake_github::Fault::SecondaryRateLimit { retry_after: 1 },
+        1,
+    );
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &[]),
+        &fixture("tf-1.15.5/mixed.plan.txt"),
+    );
+    assert_eq!(fake.visible_comments(PR).len(), 1);
+}
+
+#[test]
+fn an_apply_on_the_merge_commit_comments_on_the_merged_pull_request() {
+    let fake = fake();
+    fake.add_pull(7, "closed", "f00d", Some("3e4a9c1"));
+    let (_keep, dir) = workdir();
+    let input = fixture("tf-1.15.5/kitchen-sink.apply.txt");
+    let mut apply = tfpost(&fake, &dir, "apply", "envs/prod", &["--notify", "github"]);
+    // A push build of main: no pull request in CircleCI's variables, the merge commit's SHA.
+    apply
+        .env_remove("CIRCLE_PULL_REQUEST")
+        .env("CIRCLE_SHA1", "3e4a9c1")
+        .env("CIRCLE_BRANCH", "main");
+    run_ok(apply, &input);
+    let comments = fake.visible_comments(7);
+    assert_eq!(comments.len(), 1, "{comments:#?}");
+    assert!(comments[0].body.contains("apply"), "{}", comments[0].body);
+    assert!(fake.visible_comments(PR).is_empty());
 }

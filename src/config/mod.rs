@@ -115,6 +115,9 @@ pub struct GithubConfig {
     pub labels: LabelsConfig,
     /// Variables (`vars`) written into the comment's hidden metadata, for tools that read it.
     pub embedded_var_names: Vec<String>,
+    /// Time limit of each GitHub API call, in seconds (default 30). A call that times out is not
+    /// retried: the message goes to stderr.
+    pub timeout_seconds: Option<u64>,
 }
 
 impl Default for GithubConfig {
@@ -127,6 +130,7 @@ impl Default for GithubConfig {
             comment_on_no_changes: true,
             labels: LabelsConfig::default(),
             embedded_var_names: Vec::new(),
+            timeout_seconds: None,
         }
     }
 }

@@ -226,7 +226,13 @@ impl Post {
             overflow: overflow(&r.config),
             labels: labels(&r.config, &r.ctx, log),
             login: None,
-            retry: Default::default(),
+            retry: gh::RetryPolicy {
+                timeout: r.config.github.timeout_seconds.map_or(
+                    gh::RetryPolicy::default().timeout,
+                    std::time::Duration::from_secs,
+                ),
+                ..gh::RetryPolicy::default()
+            },
         };
         let (kind, result, destroys) = match run.parsed {
             Parsed::Terraform(Ok(report)) => (
@@ -245,6 +251,10 @@ impl Post {
                 false,
             ),
         };
+        if result == Outcome::NoChanges && !r.config.github.comment_on_no_changes {
+            log.info("GitHub: no changes, and `github.comment_on_no_changes` is off: no comment");
+            return Ok(());
+        }
         let request = PostRequest {
             target_key: &r.target_key,
             kind,
