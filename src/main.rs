@@ -84,10 +84,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `tfpost render`: parse, render, print. An unparsable input prints the parse-failure comment
 /// (what would be posted), not an error.
 fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
-    use tfpost::render::{RenderContext, github, user_template};
-    if args.target == RenderTarget::Slack {
-        anyhow::bail!("`--target slack` is not built yet in this version; use `--target github`");
-    }
+    use tfpost::render::{RenderContext, github, slack, user_template};
     let input = read_input(args.file.as_deref())?;
     let kind = args.kind.map(|k| match k {
         KindArg::Plan => tfpost::model::Kind::Plan,
@@ -99,6 +96,21 @@ fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
         vars: args.vars.into_iter().collect(),
         ..RenderContext::default()
     };
+    if args.target == RenderTarget::Slack {
+        // The Block Kit message as `chat.postMessage` would get it, thread reply included.
+        let message = match parse(
+            &input,
+            ParseOptions {
+                kind,
+                ..ParseOptions::default()
+            },
+        ) {
+            Ok(report) => slack::render(&report, &ctx),
+            Err(err) => slack::render_parse_failure(&input, kind, &err.to_string(), &ctx),
+        };
+        print_json(&message)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let template = args
         .template
         .as_deref()

@@ -86,14 +86,26 @@ fn user_template_renders_and_a_broken_one_falls_back() {
 }
 
 #[test]
-fn slack_target_is_not_built_yet() {
-    tfpost()
-        .args(["render", KITCHEN_SINK, "--target", "slack"])
-        .assert()
-        .failure()
-        .stderr(predicate::str::contains(
-            "`--target slack` is not built yet",
-        ));
+fn slack_target_prints_the_block_kit_message() {
+    let out = tfpost()
+        .args([
+            "render",
+            KITCHEN_SINK,
+            "--target",
+            "slack",
+            "--title",
+            "envs/prod",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let message: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(message["blocks"][0]["type"], "header");
+    assert!(message["text"].as_str().unwrap().contains("destroys"));
+    assert!(
+        message["thread_reply"]["blocks"].is_array(),
+        "the details go in the thread"
+    );
 }
 
 #[test]
