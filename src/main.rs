@@ -125,7 +125,7 @@ fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
     ) {
         Ok(report) => {
             let (message, err) =
-                user_template::github_or_builtin(template.as_ref(), &report, &ctx, &input);
+                user_template::github_or_builtin(template.as_ref(), &report, &ctx, &input, false);
             if let Some(err) = err {
                 eprintln!(
                     "tfpost: warning: {err}\ntfpost: the built-in comment is printed instead"

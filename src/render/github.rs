@@ -45,22 +45,26 @@ const OPEN_DESTRUCTIVE_DIFFS: usize = 5;
 /// Squares in the colour bar.
 const BAR_WIDTH: usize = 20;
 
-/// Render the built-in comment for a report, plan or apply by `report.kind`.
+/// Render the built-in comment for a report, plan or apply by `report.kind`, with the split
+/// parts when the comment had to be cut.
 pub fn render(report: &Report, ctx: &RenderContext) -> GithubMessage {
-    match report.kind {
-        Kind::Plan => plan(report, ctx),
-        Kind::Apply => apply(report, ctx),
-    }
+    render_with(report, ctx, true)
+}
+
+/// [`render`], computing the split parts only when `with_parts` (`--overflow split`): on a plan
+/// of tens of thousands of resources they cost more than the comment itself.
+pub fn render_with(report: &Report, ctx: &RenderContext, with_parts: bool) -> GithubMessage {
+    Pieces::new(report, ctx, report.kind).message(with_parts)
 }
 
 /// The built-in comment for a plan.
 pub fn plan(report: &Report, ctx: &RenderContext) -> GithubMessage {
-    Pieces::new(report, ctx, Kind::Plan).message()
+    Pieces::new(report, ctx, Kind::Plan).message(true)
 }
 
 /// The built-in comment for an apply.
 pub fn apply(report: &Report, ctx: &RenderContext) -> GithubMessage {
-    Pieces::new(report, ctx, Kind::Apply).message()
+    Pieces::new(report, ctx, Kind::Apply).message(true)
 }
 
 /// The comment posted when the output could not be parsed: the parser's error and the raw output
@@ -375,7 +379,7 @@ impl<'r> Pieces<'r> {
     }
 
     /// The comment within the limit, plus the split parts when something had to be cut.
-    fn message(&self) -> GithubMessage {
+    fn message(&self, with_parts: bool) -> GithubMessage {
         // Rendering everything is only worth it when it can fit: a big plan's full rendering is
         // megabytes.
         if self.optional_len() <= BODY_MAX_CHARS {
@@ -407,7 +411,7 @@ impl<'r> Pieces<'r> {
         }
         GithubMessage {
             body: ensure_fits(body),
-            parts: self.parts(),
+            parts: if with_parts { self.parts() } else { Vec::new() },
         }
     }
 

@@ -183,6 +183,7 @@ pub fn github_or_builtin(
     report: &Report,
     ctx: &RenderContext,
     raw: &[u8],
+    with_parts: bool,
 ) -> (GithubMessage, Option<TemplateError>) {
     match template.map(|t| t.render(report, ctx, raw)) {
         Some(Ok(body)) => (
@@ -192,8 +193,8 @@ pub fn github_or_builtin(
             },
             None,
         ),
-        Some(Err(err)) => (github::render(report, ctx), Some(err)),
-        None => (github::render(report, ctx), None),
+        Some(Err(err)) => (github::render_with(report, ctx, with_parts), Some(err)),
+        None => (github::render_with(report, ctx, with_parts), None),
     }
 }
 
@@ -447,7 +448,8 @@ mod tests {
     #[test]
     fn failing_template_falls_back_to_builtin() {
         let t = UserTemplate::from_source("bad.md", "{% for %}");
-        let (msg, err) = github_or_builtin(Some(&t), &report(), &RenderContext::default(), b"");
+        let (msg, err) =
+            github_or_builtin(Some(&t), &report(), &RenderContext::default(), b"", true);
         assert!(err.is_some());
         assert!(msg.body.contains("Terraform plan"));
     }

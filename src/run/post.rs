@@ -149,7 +149,8 @@ impl Post {
         r: &Resolved,
         log: &Log,
     ) -> Result<(), String> {
-        let message = mask_github(github_message(run, settings, r, log), &r.masker);
+        let split = overflow(&r.config) == gh::Overflow::Split;
+        let message = mask_github(github_message(run, settings, r, log, split), &r.masker);
         if let Some(path) = self
             .env
             .get("GITHUB_STEP_SUMMARY")
@@ -364,19 +365,26 @@ impl Post {
     }
 }
 
-/// The comment body for GitHub and stdout: the user's template, else the built-in one.
+/// The comment body for GitHub and stdout: the user's template, else the built-in one; the
+/// split parts only when they will be posted.
 fn github_message(
     run: &RunOutput<'_>,
     settings: &RunSettings,
     r: &Resolved,
     log: &Log,
+    with_parts: bool,
 ) -> GithubMessage {
     match run.parsed {
         Parsed::Terraform(Ok(report)) => {
             let template = user_template(settings, &r.config, Some(report), log);
             let raw = run.raw.to_text_lossy();
-            let (message, error) =
-                github_or_builtin(template.as_ref(), report, &r.ctx, raw.as_bytes());
+            let (message, error) = github_or_builtin(
+                template.as_ref(),
+                report,
+                &r.ctx,
+                raw.as_bytes(),
+                with_parts,
+            );
             if let Some(error) = error {
                 log.warn(format!("{error}; the built-in template was used"));
             }
@@ -424,7 +432,7 @@ fn stdout(
     r: &Resolved,
     log: &Log,
 ) -> Result<(), String> {
-    let message = mask_github(github_message(run, settings, r, log), &r.masker);
+    let message = mask_github(github_message(run, settings, r, log, false), &r.masker);
     if settings.dry_run {
         dry_run(log, "stdout", &message.body);
         return Ok(());
