@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::address::Address;
 use super::classify::{Header, HeaderVerb, LegacyResource, Line, Progress, Severity, classify};
 use super::diagnostic::build_diagnostic;
 use crate::model::{
@@ -503,15 +504,7 @@ impl SectionParser {
         } = header;
         let (action, reason, from) = match what {
             HeaderVerb::ChangedOutside(action) => {
-                self.drift.push(Drift {
-                    address: address.text.to_string(),
-                    action,
-                    diff: None,
-                    section: self.label.clone(),
-                });
-                self.open(Open::Drift {
-                    index: self.drift.len() - 1,
-                });
+                self.push_drift(address.text, action);
                 return;
             }
             HeaderVerb::Deferred => {
@@ -528,15 +521,7 @@ impl SectionParser {
             } else {
                 Action::Update
             };
-            self.drift.push(Drift {
-                address: address.text.to_string(),
-                action,
-                diff: None,
-                section: self.label.clone(),
-            });
-            self.open(Open::Drift {
-                index: self.drift.len() - 1,
-            });
+            self.push_drift(address.text, action);
             return;
         }
         let (address_text, from_address) = match from {
@@ -550,20 +535,10 @@ impl SectionParser {
         };
         self.resources.push(ResourceChange {
             address: address_text.to_string(),
-            module: parts.module.map(str::to_string),
-            resource_type: parts.resource_type.to_string(),
-            name: parts.name.to_string(),
-            index: parts.index.map(str::to_string),
-            mode: parts.mode,
-            action,
             reason: reason.map(str::to_string),
             from_address,
-            import_id: None,
-            imported: false,
-            replace_order: None,
             deposed: deposed.map(str::to_string),
-            section: self.label.clone(),
-            diff: None,
+            ..new_resource(&parts, action, self.label.clone())
         });
         self.open(Open::Resource {
             index: self.resources.len() - 1,
@@ -588,32 +563,35 @@ impl SectionParser {
             None
         };
         self.resources.push(ResourceChange {
-            address: address.text.to_string(),
-            module: address.module.map(str::to_string),
-            resource_type: address.resource_type.to_string(),
-            name: address.name.to_string(),
-            index: address.index.map(str::to_string),
             mode: if action == Action::Read {
                 Mode::Data
             } else {
                 address.mode
             },
-            action,
             reason: reason.map(str::to_string),
-            from_address: None,
-            import_id: None,
-            imported: false,
             // 0.11 prints `-/+` for create_before_destroy replacements too, so only `+/-` says
             // anything about the order.
             replace_order: (action == Action::Replace && create_first)
                 .then_some(ReplaceOrder::CreateBeforeDelete),
             deposed: deposed.then(|| "deposed".to_string()),
-            section: self.label.clone(),
-            diff: None,
+            ..new_resource(&address, action, self.label.clone())
         });
         self.open(Open::Resource {
             index: self.resources.len() - 1,
             legacy: true,
+        });
+    }
+
+    /// A `has changed` / `has been deleted` entry, whose body follows.
+    fn push_drift(&mut self, address: &str, action: Action) {
+        self.drift.push(Drift {
+            address: address.to_string(),
+            action,
+            diff: None,
+            section: self.label.clone(),
+        });
+        self.open(Open::Drift {
+            index: self.drift.len() - 1,
         });
     }
 
@@ -754,24 +732,33 @@ impl SectionParser {
             let Some(parts) = super::address::parse_exact(&address) else {
                 continue;
             };
-            self.resources.push(ResourceChange {
-                address: address.clone(),
-                module: parts.module.map(str::to_string),
-                resource_type: parts.resource_type.to_string(),
-                name: parts.name.to_string(),
-                index: parts.index.map(str::to_string),
-                mode: parts.mode,
-                action,
-                reason: None,
-                from_address: None,
-                import_id: None,
+            let resource = ResourceChange {
                 imported: done.imported && action != Action::Import,
-                replace_order: None,
-                deposed: None,
-                section: self.label.clone(),
-                diff: None,
-            });
+                ..new_resource(&parts, action, self.label.clone())
+            };
+            self.resources.push(resource);
         }
+    }
+}
+
+/// A resource change with its address parts and action, and nothing else known yet.
+fn new_resource(address: &Address<'_>, action: Action, section: Option<String>) -> ResourceChange {
+    ResourceChange {
+        address: address.text.to_string(),
+        module: address.module.map(str::to_string),
+        resource_type: address.resource_type.to_string(),
+        name: address.name.to_string(),
+        index: address.index.map(str::to_string),
+        mode: address.mode,
+        action,
+        reason: None,
+        from_address: None,
+        import_id: None,
+        imported: false,
+        replace_order: None,
+        deposed: None,
+        section,
+        diff: None,
     }
 }
 
