@@ -126,10 +126,10 @@ fn from_report(report: &Report, with_outputs: bool, truth: &Comparable) -> Compa
     let mut c = Comparable::default();
     for r in &report.resources {
         *c.resources
-            .entry((r.address.clone(), r.action.as_str().to_string()))
+            .entry((r.address.to_string(), r.action.as_str().to_string()))
             .or_default() += 1;
         if let Some(from) = &r.from_address {
-            c.moves.push((r.address.clone(), from.clone()));
+            c.moves.push((r.address.to_string(), from.clone()));
         }
     }
     if with_outputs {

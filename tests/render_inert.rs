@@ -31,11 +31,11 @@ fn hostile_report(s: &str) -> Report {
         "  ~ resource \"null_resource\" \"x\" {{\n      ~ triggers = {{\n          ~ \"{s}\" = \"{s}\" -> \"{s}\"\n        }}\n    }}"
     );
     let resource = |i: u32, action: Action| ResourceChange {
-        address: key(i),
-        module: Some(format!("module.m[\"{s}\"]")),
+        address: key(i).into(),
+        module: Some(format!("module.m[\"{s}\"]").into()),
         resource_type: "null_resource".into(),
         name: "x".into(),
-        index: Some(format!("\"{s}\"")),
+        index: Some(format!("\"{s}\"").into()),
         mode: Mode::Managed,
         action,
         reason: Some(s.to_string()),
@@ -85,7 +85,7 @@ fn hostile_report(s: &str) -> Report {
         section: None,
     }];
     report.drift = vec![Drift {
-        address: key(7),
+        address: key(7).into(),
         action: Action::Update,
         diff: Some(diff.clone()),
         section: Some(s.to_string()),
@@ -309,7 +309,7 @@ fn cut_comment_and_parts_are_inert() {
     for i in 0..100 {
         for r in &template {
             let mut r = r.clone();
-            r.address = format!("{}{i}", r.address);
+            r.address = format!("{}{i}", r.address).into();
             report.resources.push(r);
         }
     }

@@ -5,11 +5,10 @@
 //! caller gets back how much of the line it covered.
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while1};
+use nom::bytes::complete::tag;
 use nom::character::complete::{char, digit1};
-use nom::combinator::{opt, recognize};
-use nom::multi::many0;
-use nom::sequence::{delimited, preceded};
+use nom::combinator::opt;
+use nom::sequence::delimited;
 use nom::{IResult, Parser};
 
 use crate::model::Mode;
@@ -33,8 +32,6 @@ pub struct Address<'a> {
 struct Step<'a> {
     ident: &'a str,
     index: Option<&'a str>,
-    /// Byte offset of the step's start within the address text.
-    start: usize,
 }
 
 fn is_ident_char(c: char) -> bool {
@@ -69,23 +66,88 @@ fn index(input: &str) -> IResult<&str, &str> {
     delimited(char('['), alt((digit1, quoted, tag("*"))), char(']')).parse(input)
 }
 
-fn step(input: &str) -> IResult<&str, (&str, Option<&str>)> {
-    (take_while1(is_ident_char), opt(index)).parse(input)
+/// An identifier: what `take_while1(is_ident_char)` takes, scanned as bytes (all its
+/// characters are ASCII), since every header and progress line of a plan comes through here.
+fn ident(input: &str) -> IResult<&str, &str> {
+    let end = input
+        .bytes()
+        .position(|b| !is_ident_char(char::from(b)))
+        .unwrap_or(input.len());
+    if end == 0 {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            input,
+            nom::error::ErrorKind::TakeWhile1,
+        )));
+    }
+    Ok((&input[end..], &input[..end]))
 }
 
-/// The longest address-shaped prefix of `input`: steps joined by dots.
-fn steps(input: &str) -> IResult<&str, &str> {
-    recognize((step, many0(preceded(char('.'), step)))).parse(input)
+fn step(input: &str) -> IResult<&str, (&str, Option<&str>)> {
+    (ident, opt(index)).parse(input)
 }
 
 /// Parses an address at the start of `input`; returns it and the rest of the line.
 ///
-/// Returns `None` when the text there is not a resource instance address (fewer than two steps,
-/// a dangling `module.`, ...).
+/// The longest address-shaped prefix (steps joined by dots) is taken, then read as module
+/// steps, `data`, type and name. Returns `None` when it is not a resource instance address
+/// (fewer than two steps, a dangling `module.`, ...). One pass, no allocation: every resource
+/// header and progress line of a plan comes through here.
 pub fn parse_address(input: &str) -> Option<(Address<'_>, &str)> {
-    let (rest, text) = steps(input).ok()?;
-    let address = interpret(text)?;
-    Some((address, rest))
+    // The module steps (`module`, then the call's name with its key), then at most three
+    // steps (`data`, type, name): a fourth means this is not an address.
+    let mut module_end = None;
+    let mut resource: [Option<Step<'_>>; 3] = [None; 3];
+    let mut resource_steps = 0;
+    let mut expect_module_name = false;
+    let mut rest = input;
+    loop {
+        let (after, (ident, index)) = step(rest).ok()?;
+        if expect_module_name {
+            expect_module_name = false;
+            module_end = Some(input.len() - after.len());
+        } else if resource_steps == 0 && ident == "module" && index.is_none() {
+            expect_module_name = true;
+        } else {
+            *resource.get_mut(resource_steps)? = Some(Step { ident, index });
+            resource_steps += 1;
+        }
+        rest = after;
+        // A dot continues the address only when a step follows it.
+        match after.strip_prefix('.') {
+            Some(next) if next.starts_with(is_ident_char) => rest = next,
+            _ => break,
+        }
+    }
+    if expect_module_name {
+        // `module.` with no call name: the steps were `... module`.
+        return None;
+    }
+    let text = &input[..input.len() - rest.len()];
+    let [first, second, third] = resource;
+    let (mode, resource_type, name) = match (first, second, third) {
+        (Some(data), Some(t), Some(n)) if data.ident == "data" && data.index.is_none() => {
+            (Mode::Data, t, n)
+        }
+        (Some(t), Some(n), None) if !(t.ident == "data" && t.index.is_none()) => {
+            (Mode::Managed, t, n)
+        }
+        _ => return None,
+    };
+    if resource_type.index.is_some() {
+        return None;
+    }
+    let module = module_end.map(|end| &input[..end]);
+    Some((
+        Address {
+            text,
+            module,
+            mode,
+            resource_type: resource_type.ident,
+            name: name.ident,
+            index: name.index,
+        },
+        rest,
+    ))
 }
 
 /// Parses a whole string as an address.
@@ -94,54 +156,6 @@ pub fn parse_exact(input: &str) -> Option<Address<'_>> {
         Some((address, "")) => Some(address),
         _ => None,
     }
-}
-
-/// Splits the text into steps again (it is known to parse) and reads module, mode, type, name.
-fn interpret(text: &str) -> Option<Address<'_>> {
-    let mut list: Vec<Step<'_>> = Vec::with_capacity(4);
-    let mut rest = text;
-    loop {
-        let start = text.len() - rest.len();
-        let (after, (ident, index)) = step(rest).ok()?;
-        list.push(Step {
-            ident,
-            index,
-            start,
-        });
-        match after.strip_prefix('.') {
-            Some(next) => rest = next,
-            None => break,
-        }
-    }
-    // Module steps come in pairs: `module`, then the call's name (with its key).
-    let mut i = 0;
-    while i + 1 < list.len() && list[i].ident == "module" && list[i].index.is_none() {
-        i += 2;
-    }
-    let module = if i == 0 {
-        None
-    } else {
-        // Up to the dot before the resource part.
-        Some(&text[..list.get(i)?.start.checked_sub(1)?])
-    };
-    let (mode, type_step) = if list.get(i)?.ident == "data" && list.get(i)?.index.is_none() {
-        (Mode::Data, i + 1)
-    } else {
-        (Mode::Managed, i)
-    };
-    // Exactly a type and a name must remain; the type carries no key.
-    if list.len() != type_step + 2 || list[type_step].index.is_some() {
-        return None;
-    }
-    let name = list[type_step + 1];
-    Some(Address {
-        text,
-        module,
-        mode,
-        resource_type: list[type_step].ident,
-        name: name.ident,
-        index: name.index,
-    })
 }
 
 #[cfg(test)]

@@ -214,11 +214,11 @@ const PROGRESS_EVENTS: &[(&str, Progress)] = &[
 
 /// Classifies one line (already free of colour, CR and Terragrunt prefix).
 pub fn classify(line: &str) -> Line<'_> {
-    let trimmed_start = line.trim_start_matches(' ');
+    let indent = line.bytes().position(|b| b != b' ').unwrap_or(line.len());
+    let trimmed_start = &line[indent..];
     if trimmed_start.trim_end().is_empty() {
         return Line::Blank;
     }
-    let indent = line.len() - trimmed_start.len();
     let first = trimmed_start.as_bytes()[0];
 
     // Resource bodies are indented four or more; nothing structural is, so they are the cheap
@@ -325,7 +325,14 @@ fn legacy_resource(text: &str) -> Option<LegacyResource<'_>> {
         "<=" => (Action::Read, false),
         _ => return None,
     };
-    let (address, mut after) = parse_address(rest.trim_start())?;
+    let rest = rest.trim_start();
+    // An address has its type's dot before any space; 0.12+ body lines such as
+    // `+ resource "aws_x" "y" {` and `~ tags = {` do not, and are told apart here cheaply.
+    let first_word = rest.split_once(' ').map_or(rest, |(word, _)| word);
+    if !first_word.contains('.') {
+        return None;
+    }
+    let (address, mut after) = parse_address(rest)?;
     let mut legacy = LegacyResource {
         address,
         action,

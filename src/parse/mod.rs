@@ -87,17 +87,45 @@ impl Parser {
     pub fn feed(&mut self, chunk: &[u8]) {
         self.bytes += chunk.len() as u64;
         let mut rest = chunk;
-        while let Some(newline) = memchr::memchr(b'\n', rest) {
-            let (head, tail) = rest.split_at(newline);
-            self.push_partial(head);
+        // First the line left unfinished by the previous chunk, if any.
+        if !self.partial.is_empty() || self.partial_overflow {
+            let Some(newline) = memchr::memchr(b'\n', rest) else {
+                self.push_partial(rest);
+                return;
+            };
+            self.push_partial(&rest[..newline]);
             let line = std::mem::take(&mut self.partial);
             self.partial_overflow = false;
             self.line(&line);
             self.partial = line;
             self.partial.clear();
-            rest = &tail[1..];
+            rest = &rest[newline + 1..];
         }
-        self.push_partial(rest);
+        // Then this chunk's complete lines, parsed where they lie. UTF-8 and colour are checked
+        // once for all of them: per line, both checks cost more than the rest of the parse.
+        let complete = memchr::memrchr(b'\n', rest).map_or(0, |last| last + 1);
+        let (lines, unfinished) = rest.split_at(complete);
+        match std::str::from_utf8(lines) {
+            Ok(text) => {
+                let coloured = memchr::memchr(0x1b, lines).is_some();
+                let mut start = 0;
+                for newline in memchr::memchr_iter(b'\n', lines) {
+                    let line = &text[start..newline];
+                    start = newline + 1;
+                    if line.len() > MAX_LINE_BYTES {
+                        self.line(line.as_bytes());
+                    } else {
+                        self.text_line(line, coloured);
+                    }
+                }
+            }
+            Err(_) => {
+                for line in lines.split_inclusive(|b| *b == b'\n') {
+                    self.line(&line[..line.len() - 1]);
+                }
+            }
+        }
+        self.push_partial(unfinished);
     }
 
     fn push_partial(&mut self, bytes: &[u8]) {
@@ -110,16 +138,27 @@ impl Parser {
         }
     }
 
-    /// One complete line, without its `\n`.
+    /// One complete line of any bytes, without its `\n`.
     fn line(&mut self, raw: &[u8]) {
-        self.lines += 1;
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        // Longer lines are cut: what the model needs is never that long.
+        let raw = &raw[..raw.len().min(MAX_LINE_BYTES)];
         // Valid UTF-8 is the norm; checking it first is much cheaper than the lossy decoder.
-        let decoded = match std::str::from_utf8(raw) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(raw),
+        match std::str::from_utf8(raw) {
+            Ok(text) => self.text_line(text, true),
+            Err(_) => self.text_line(&String::from_utf8_lossy(raw), true),
+        }
+    }
+
+    /// One complete line of text, without its `\n`; `coloured` is false when it is known to
+    /// hold no escape sequence.
+    fn text_line(&mut self, text: &str, coloured: bool) {
+        self.lines += 1;
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        let text = if coloured {
+            line::strip_ansi(text)
+        } else {
+            std::borrow::Cow::Borrowed(text)
         };
-        let text = line::strip_ansi(&decoded);
         // Some CIs and wrappers leave a CR before the colour reset; drop any CR left at the end.
         let text = text.trim_end_matches('\r');
         let prefixed = line::split_prefix(text);

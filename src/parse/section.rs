@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
+
 use super::address::Address;
 use super::classify::{Header, HeaderVerb, LegacyResource, Line, Progress, Severity, classify};
 use super::diagnostic::build_diagnostic;
@@ -86,6 +88,29 @@ struct Block {
     started: bool,
     /// The text outgrew the diff budget; it is no longer collected.
     too_big: bool,
+}
+
+impl Block {
+    /// Adds a body line (after the blank lines seen before it), while the diff budget lasts.
+    fn append(&mut self, text: &str, budget: &DiffBudget) {
+        self.started = true;
+        if !self.too_big {
+            // Checked before the text grows: once the budget is spent, the bodies of the
+            // remaining resources are never copied.
+            let grown = self.text.len() + self.pending_blank + text.len() + 1;
+            if budget.has_room_for(grown) {
+                for _ in 0..self.pending_blank {
+                    self.text.push('\n');
+                }
+                self.text.push_str(text);
+                self.text.push('\n');
+            } else {
+                self.too_big = true;
+                self.text = String::new();
+            }
+        }
+        self.pending_blank = 0;
+    }
 }
 
 /// A diagnostic being collected.
@@ -188,6 +213,18 @@ impl SectionParser {
 
     /// Feeds one line (colour, CR and prefix already removed).
     pub fn feed(&mut self, text: &str, budget: &mut DiffBudget) -> Feed {
+        // Most lines of a big plan are resource bodies, indented four or more: inside a block
+        // whose symbol line was seen, they always continue it (see `block_takes`) and nothing
+        // else needs to look at them.
+        if self.diagnostic.is_none()
+            && text.starts_with("    ")
+            && let Some(block) = self.block.as_mut()
+            && block.started
+            && !text.trim_end().is_empty()
+        {
+            block.append(text, budget);
+            return Feed::Taken;
+        }
         // Terraform 1.x draws a box around diagnostics on a terminal: `╷`, `│ text`, `╵`.
         let (text, boxed) = match text.strip_prefix('│') {
             Some(rest) => (rest.strip_prefix(' ').unwrap_or(rest), true),
@@ -315,19 +352,7 @@ impl SectionParser {
                     resource.replace_order = Some(ReplaceOrder::CreateBeforeDelete);
                 }
             }
-            block.started = true;
-            if !block.too_big {
-                for _ in 0..block.pending_blank {
-                    block.text.push('\n');
-                }
-                block.text.push_str(text);
-                block.text.push('\n');
-                if !budget.has_room_for(block.text.len()) {
-                    block.too_big = true;
-                    block.text = String::new();
-                }
-            }
-            block.pending_blank = 0;
+            block.append(text, budget);
         }
         true
     }
@@ -534,7 +559,7 @@ impl SectionParser {
             None => address,
         };
         self.resources.push(ResourceChange {
-            address: address_text.to_string(),
+            address: address_text.into(),
             reason: reason.map(str::to_string),
             from_address,
             deposed: deposed.map(str::to_string),
@@ -585,7 +610,7 @@ impl SectionParser {
     /// A `has changed` / `has been deleted` entry, whose body follows.
     fn push_drift(&mut self, address: &str, action: Action) {
         self.drift.push(Drift {
-            address: address.to_string(),
+            address: address.into(),
             action,
             diff: None,
             section: self.label.clone(),
@@ -744,11 +769,11 @@ impl SectionParser {
 /// A resource change with its address parts and action, and nothing else known yet.
 fn new_resource(address: &Address<'_>, action: Action, section: Option<String>) -> ResourceChange {
     ResourceChange {
-        address: address.text.to_string(),
-        module: address.module.map(str::to_string),
-        resource_type: address.resource_type.to_string(),
-        name: address.name.to_string(),
-        index: address.index.map(str::to_string),
+        address: address.text.into(),
+        module: address.module.map(CompactString::from),
+        resource_type: address.resource_type.into(),
+        name: address.name.into(),
+        index: address.index.map(CompactString::from),
         mode: address.mode,
         action,
         reason: None,

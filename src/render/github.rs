@@ -174,16 +174,60 @@ struct Pieces<'r> {
     destroy_more: usize,
     lists: Vec<List>,
     outputs: Option<String>,
-    drift: Vec<String>,
+    drift: Capped,
     warnings: Vec<String>,
-    /// Resource diff blocks in plan order, with whether the resource is destroyed or replaced.
-    diffs: Vec<(String, bool)>,
+    /// The resources with a diff, in plan order; their blocks are rendered when first needed.
+    diffs: Vec<DiffPiece<'r>>,
+    /// Whether the diffs of destroyed and replaced resources are shown open.
+    open_destructive: bool,
 }
 
 /// Resources of one action.
 struct List {
     title: String,
-    items: Vec<String>,
+    items: Capped,
+}
+
+/// The first entries of a list, rendered, and how many there are in all.
+///
+/// A cut comment shows each list from its start up to the first entry that does not fit, so
+/// entries past a whole comment's worth are never shown and never rendered: on a plan of
+/// 50,000 resources that is most of the rendering time.
+struct Capped {
+    rendered: Vec<String>,
+    total: usize,
+}
+
+impl Capped {
+    fn new<T>(entries: impl Iterator<Item = T>, render: impl Fn(T) -> String) -> Capped {
+        let mut entries = entries;
+        let mut rendered = Vec::new();
+        let mut len = 0;
+        // Past the limit, the entry that crossed it is kept: the rendered entries alone then
+        // show that the whole list cannot fit.
+        for entry in entries.by_ref() {
+            let text = render(entry);
+            len += github_len(&text) + 6;
+            rendered.push(text);
+            if len > BODY_MAX_CHARS {
+                break;
+            }
+        }
+        let total = rendered.len() + entries.count();
+        Capped { rendered, total }
+    }
+
+    /// Every entry, rendered (the split parts show them all).
+    fn all<T>(entries: impl Iterator<Item = T>, render: impl Fn(T) -> String) -> Vec<String> {
+        entries.map(render).collect()
+    }
+}
+
+/// A resource's diff block, rendered on first use.
+struct DiffPiece<'r> {
+    resource: &'r ResourceChange,
+    diff: &'r str,
+    block: std::cell::OnceCell<String>,
 }
 
 /// What one rendering shows.
@@ -271,32 +315,71 @@ impl<'r> Pieces<'r> {
             destroy_more,
             lists: lists(report, wording),
             outputs: outputs_block(report),
-            drift: report.drift.iter().map(drift_block).collect(),
+            drift: Capped::new(report.drift.iter(), drift_block),
             warnings: report.warnings.iter().map(warning_block).collect(),
-            diffs: diff_blocks(report, wording, MAX_DIFF_CHARS),
+            diffs: report
+                .resources
+                .iter()
+                .filter_map(|r| {
+                    Some(DiffPiece {
+                        resource: r,
+                        diff: r.diff.as_deref()?,
+                        block: std::cell::OnceCell::new(),
+                    })
+                })
+                .collect(),
+            open_destructive: report
+                .resources
+                .iter()
+                .filter(|r| r.action.is_destructive())
+                .count()
+                <= OPEN_DESTRUCTIVE_DIFFS,
         }
     }
 
-    /// The length of the optional pieces together: a lower bound of the full comment's.
+    /// The diff block of the `i`th resource with a diff.
+    fn diff_block(&self, i: usize) -> &str {
+        let piece = &self.diffs[i];
+        piece.block.get_or_init(|| {
+            diff_block(
+                piece.resource,
+                piece.diff,
+                self.wording,
+                self.open_destructive,
+                MAX_DIFF_CHARS,
+            )
+        })
+    }
+
+    /// The length of the optional pieces together, a lower bound of the full comment's; once
+    /// past the limit, only that it is past.
     fn optional_len(&self) -> usize {
         let lists: usize = self
             .lists
             .iter()
-            .flat_map(|l| &l.items)
+            .flat_map(|l| &l.items.rendered)
             .map(|i| github_len(i))
             .sum();
-        let diffs: usize = self.diffs.iter().map(|(d, _)| github_len(d)).sum();
-        let drift: usize = self.drift.iter().map(|d| github_len(d)).sum();
+        let drift: usize = self.drift.rendered.iter().map(|d| github_len(d)).sum();
         let warnings: usize = self.warnings.iter().map(|w| github_len(w)).sum();
-        lists + diffs + drift + warnings + self.outputs.as_deref().map_or(0, github_len)
+        let mut len = lists + drift + warnings + self.outputs.as_deref().map_or(0, github_len);
+        for i in 0..self.diffs.len() {
+            if len > BODY_MAX_CHARS {
+                break;
+            }
+            len += github_len(self.diff_block(i));
+        }
+        len
     }
 
+    /// Everything; only used when [`Pieces::optional_len`] says it can fit, so every list
+    /// was rendered whole.
     fn all(&self) -> Selection {
         Selection {
             warnings: self.warnings.len(),
-            list_items: self.lists.iter().map(|l| l.items.len()).collect(),
+            list_items: self.lists.iter().map(|l| l.items.rendered.len()).collect(),
             outputs: self.outputs.is_some(),
-            drift: self.drift.len(),
+            drift: self.drift.rendered.len(),
             diffs: vec![true; self.diffs.len()],
         }
     }
@@ -316,17 +399,14 @@ impl<'r> Pieces<'r> {
             .zip(&sel.list_items)
             .map(|(l, &n)| ListShown {
                 title: &l.title,
-                items: &l.items[..n],
-                more: l.items.len() - n,
-                collapsed: !parts_mode && l.items.len() > COLLAPSE_LIST_AT,
+                items: &l.items.rendered[..n],
+                more: l.items.total - n,
+                collapsed: !parts_mode && l.items.total > COLLAPSE_LIST_AT,
             })
             .collect();
-        let diffs: Vec<&str> = self
-            .diffs
-            .iter()
-            .zip(&sel.diffs)
-            .filter(|(_, keep)| **keep)
-            .map(|((d, _), _)| d.as_str())
+        let diffs: Vec<&str> = (0..self.diffs.len())
+            .filter(|&i| sel.diffs[i])
+            .map(|i| self.diff_block(i))
             .collect();
         Shown {
             heading: &self.heading,
@@ -349,8 +429,11 @@ impl<'r> Pieces<'r> {
             } else {
                 None
             },
-            drift: self.drift[..sel.drift].iter().map(String::as_str).collect(),
-            drift_more: self.drift.len() - sel.drift,
+            drift: self.drift.rendered[..sel.drift]
+                .iter()
+                .map(String::as_str)
+                .collect(),
+            drift_more: self.drift.total - sel.drift,
             warnings: self.warnings[..sel.warnings]
                 .iter()
                 .map(String::as_str)
@@ -451,9 +534,9 @@ impl<'r> Pieces<'r> {
             let len = github_len(outputs) + section_cost;
             sel.outputs = len <= room / 3 && take(len, &mut room);
         }
-        if !self.drift.is_empty() && take(section_cost, &mut room) {
+        if self.drift.total > 0 && take(section_cost, &mut room) {
             let mut drift_room = room / 3;
-            for d in &self.drift {
+            for d in &self.drift.rendered {
                 let len = github_len(d);
                 if len + 6 > drift_room || !take(len, &mut room) {
                     break;
@@ -466,7 +549,7 @@ impl<'r> Pieces<'r> {
             if !take(section_cost, &mut room) {
                 break;
             }
-            for item in &list.items {
+            for item in &list.items.rendered {
                 if !take(github_len(item), &mut room) {
                     break;
                 }
@@ -475,8 +558,10 @@ impl<'r> Pieces<'r> {
         }
         if !self.diffs.is_empty() && take(section_cost, &mut room) {
             for destructive_pass in [true, false] {
-                for (i, (block, destructive)) in self.diffs.iter().enumerate() {
-                    if *destructive == destructive_pass && take(github_len(block), &mut room) {
+                for (i, piece) in self.diffs.iter().enumerate() {
+                    if piece.resource.action.is_destructive() == destructive_pass
+                        && take(github_len(self.diff_block(i)), &mut room)
+                    {
                         sel.diffs[i] = true;
                     }
                     // Nothing fits any more once the room is below the smallest diff block.
@@ -487,10 +572,10 @@ impl<'r> Pieces<'r> {
             }
         }
         let cut = Cut {
-            list_items: self.lists.iter().map(|l| l.items.len()).sum::<usize>()
+            list_items: self.lists.iter().map(|l| l.items.total).sum::<usize>()
                 - sel.list_items.iter().sum::<usize>(),
             diffs: sel.diffs.iter().filter(|k| !**k).count(),
-            drift: self.drift.len() - sel.drift,
+            drift: self.drift.total - sel.drift,
             warnings: self.warnings.len() - sel.warnings,
             outputs: self.outputs.is_some() && !sel.outputs,
         };
@@ -500,9 +585,9 @@ impl<'r> Pieces<'r> {
     /// Everything optional left out.
     fn cut_all(&self) -> Cut {
         Cut {
-            list_items: self.lists.iter().map(|l| l.items.len()).sum(),
+            list_items: self.lists.iter().map(|l| l.items.total).sum(),
             diffs: self.diffs.len(),
-            drift: self.drift.len(),
+            drift: self.drift.total,
             warnings: self.warnings.len(),
             outputs: self.outputs.is_some(),
         }
@@ -587,15 +672,16 @@ impl<'r> Pieces<'r> {
                 "#### 📤 Output changes\n\n{outputs}"
             )));
         }
-        if !self.drift.is_empty() {
+        if self.drift.total > 0 {
             segments.push(Segment::Block(
                 "#### 🌀 Changed outside of Terraform".to_string(),
             ));
-            segments.extend(self.drift.iter().cloned().map(Segment::Block));
+            let drift = Capped::all(self.report.drift.iter(), drift_block);
+            segments.extend(drift.into_iter().map(Segment::Block));
         }
-        for list in &self.lists {
+        for (list, action) in self.lists.iter().zip(list_actions(self.report)) {
             segments.push(Segment::Block(format!("#### {}", list.title)));
-            for item in &list.items {
+            for item in Capped::all(self.report.resources_with(action), list_item) {
                 segments.push(Segment::Item(format!("- {item}")));
             }
         }
@@ -606,11 +692,21 @@ impl<'r> Pieces<'r> {
             .iter()
             .filter_map(|r| r.diff.as_deref())
             .any(|d| d.len() * 3 > MAX_DIFF_CHARS);
-        let diffs = if any_cut {
-            diff_blocks(self.report, self.wording, part_room)
-        } else {
-            self.diffs.clone()
-        };
+        let max = if any_cut { part_room } else { MAX_DIFF_CHARS };
+        let diffs: Vec<(String, bool)> = self
+            .diffs
+            .iter()
+            .map(|piece| {
+                let block = diff_block(
+                    piece.resource,
+                    piece.diff,
+                    self.wording,
+                    self.open_destructive,
+                    max,
+                );
+                (block, piece.resource.action.is_destructive())
+            })
+            .collect();
         if !diffs.is_empty() {
             segments.push(Segment::Block("#### Changes in plan order".to_string()));
             segments.extend(diffs.into_iter().map(|(d, _)| Segment::Block(d)));
@@ -1184,22 +1280,29 @@ fn list_item(r: &ResourceChange) -> String {
 /// The non-destructive resources by action (destroyed and replaced ones are in the caution
 /// block), in [`Action::ALL`] order.
 fn lists(report: &Report, kind: Kind) -> Vec<List> {
-    Action::ALL
-        .iter()
-        .filter(|a| !a.is_destructive())
-        .filter_map(|&action| {
-            let items: Vec<String> = report.resources_with(action).map(list_item).collect();
-            (!items.is_empty()).then(|| List {
+    list_actions(report)
+        .map(|action| {
+            let items = Capped::new(report.resources_with(action), list_item);
+            List {
                 title: format!(
                     "{} {} ({})",
                     action_square(action),
                     action_title(action, kind),
-                    group_digits(items.len() as u64),
+                    group_digits(items.total as u64),
                 ),
                 items,
-            })
+            }
         })
         .collect()
+}
+
+/// The actions that get a list: non-destructive ones with at least one resource.
+fn list_actions(report: &Report) -> impl Iterator<Item = Action> + '_ {
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| !a.is_destructive())
+        .filter(|&a| report.resources_with(a).next().is_some())
 }
 
 fn details(open: bool, summary: &str, body: &str) -> String {
@@ -1230,41 +1333,32 @@ fn diff_code(diff: &str, max: usize, action: Option<Action>) -> String {
     }
 }
 
-fn diff_blocks(report: &Report, kind: Kind, max: usize) -> Vec<(String, bool)> {
-    let destructive = report
-        .resources
-        .iter()
-        .filter(|r| r.action.is_destructive())
-        .count();
-    report
-        .resources
-        .iter()
-        .filter_map(|r| {
-            let diff = r.diff.as_deref()?;
-            let open = kind == Kind::Plan
-                && r.action.is_destructive()
-                && destructive <= OPEN_DESTRUCTIVE_DIFFS;
-            let mut summary = format!(
-                "{} {} {}",
-                action_square(r.action),
-                action_word(r.action, kind),
-                html_code(&r.address)
-            );
-            if let Some(reason) = &r.reason {
-                let _ = write!(summary, " — {}", html_code(reason));
-            }
-            if let Some(from) = &r.from_address {
-                let _ = write!(summary, " from {}", html_code(from));
-            }
-            if r.imported {
-                summary.push_str(" (imported)");
-            }
-            Some((
-                details(open, &summary, &diff_code(diff, max, Some(r.action))),
-                r.action.is_destructive(),
-            ))
-        })
-        .collect()
+/// One resource's diff in a `<details>` block; destroyed and replaced resources' blocks are
+/// open in a plan when `open_destructive`.
+fn diff_block(
+    r: &ResourceChange,
+    diff: &str,
+    kind: Kind,
+    open_destructive: bool,
+    max: usize,
+) -> String {
+    let open = kind == Kind::Plan && r.action.is_destructive() && open_destructive;
+    let mut summary = format!(
+        "{} {} {}",
+        action_square(r.action),
+        action_word(r.action, kind),
+        html_code(&r.address)
+    );
+    if let Some(reason) = &r.reason {
+        let _ = write!(summary, " — {}", html_code(reason));
+    }
+    if let Some(from) = &r.from_address {
+        let _ = write!(summary, " from {}", html_code(from));
+    }
+    if r.imported {
+        summary.push_str(" (imported)");
+    }
+    details(open, &summary, &diff_code(diff, max, Some(r.action)))
 }
 
 fn outputs_block(report: &Report) -> Option<String> {

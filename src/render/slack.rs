@@ -737,7 +737,7 @@ fn destroy_warning_text(report: &Report) -> (String, usize) {
     {
         destructive
             .iter()
-            .map(|r| (r.action, r.address.clone(), 1, r.reason.as_deref()))
+            .map(|r| (r.action, r.address.to_string(), 1, r.reason.as_deref()))
             .collect()
     } else {
         let mut groups: Vec<(Action, String, usize, Option<&str>)> = Vec::new();
@@ -790,10 +790,10 @@ fn resource_without_key(r: &ResourceChange) -> String {
             let suffix = format!("[{index}]");
             match r.address.strip_suffix(&suffix) {
                 Some(base) => format!("{base}[…]"),
-                None => r.address.clone(),
+                None => r.address.to_string(),
             }
         }
-        None => r.address.clone(),
+        None => r.address.to_string(),
     }
 }
 
@@ -1320,10 +1320,10 @@ mod tests {
 
     fn resource(address: &str, action: Action, diff: Option<&str>) -> ResourceChange {
         ResourceChange {
-            address: address.to_string(),
+            address: address.into(),
             module: None,
-            resource_type: "null_resource".to_string(),
-            name: "x".to_string(),
+            resource_type: "null_resource".into(),
+            name: "x".into(),
             index: None,
             mode: Mode::Managed,
             action,
@@ -1758,7 +1758,7 @@ Plan: 1 to add, 0 to change, 1 to destroy.
         report.result = Outcome::Changes;
         for i in 0..30 {
             let mut r = resource(&format!("aws_subnet.a[\"k{i}\"]"), Action::Replace, None);
-            r.index = Some(format!("\"k{i}\""));
+            r.index = Some(compact_str::format_compact!("\"k{i}\""));
             r.reason = Some("forces replacement".into());
             report.resources.push(r);
         }

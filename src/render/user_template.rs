@@ -371,10 +371,10 @@ mod tests {
             ("null_resource.new", Action::Move, Some("null_resource.old")),
         ] {
             r.resources.push(ResourceChange {
-                address: address.to_string(),
+                address: address.into(),
                 module: None,
-                resource_type: "null_resource".to_string(),
-                name: address.trim_start_matches("null_resource.").to_string(),
+                resource_type: "null_resource".into(),
+                name: address.trim_start_matches("null_resource.").into(),
                 index: None,
                 mode: Mode::Managed,
                 action,

@@ -98,20 +98,24 @@ impl LineAssembler {
     /// Calls `emit` with the complete lines now available (several lines at once, with their
     /// newlines), keeping any unfinished line for later.
     fn push(&mut self, chunk: &[u8], mut emit: impl FnMut(&[u8])) {
-        match memchr::memrchr(b'\n', chunk) {
-            None => self.pending.extend_from_slice(chunk),
-            Some(last) => {
-                let (lines, rest) = chunk.split_at(last + 1);
-                if self.pending.is_empty() {
-                    emit(lines);
-                } else {
-                    self.pending.extend_from_slice(lines);
-                    emit(&self.pending);
-                    self.pending.clear();
-                }
-                self.pending.extend_from_slice(rest);
-            }
+        let Some(last) = memchr::memrchr(b'\n', chunk) else {
+            self.pending.extend_from_slice(chunk);
+            return;
+        };
+        let (mut lines, rest) = chunk.split_at(last + 1);
+        if !self.pending.is_empty() {
+            // Only the line the previous chunk left unfinished is joined; the chunk's other
+            // lines are handed on where they lie (reads rarely end on a line break).
+            let first_end = memchr::memchr(b'\n', lines).map_or(lines.len(), |i| i + 1);
+            self.pending.extend_from_slice(&lines[..first_end]);
+            emit(&self.pending);
+            self.pending.clear();
+            lines = &lines[first_end..];
         }
+        if !lines.is_empty() {
+            emit(lines);
+        }
+        self.pending.extend_from_slice(rest);
     }
 
     fn finish(&mut self, mut emit: impl FnMut(&[u8])) {
@@ -218,6 +222,13 @@ mod tests {
             .map(|v| String::from_utf8(v).unwrap())
             .collect();
         assert_eq!(out, ["abc\n", "def\n", "g\nh\n", "tail"]);
+        // A chunk that ends one line and holds more: only the first is joined.
+        let mut asm = LineAssembler::default();
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        for piece in [&b"a"[..], b"b\nc\nd\ne", b"\n"] {
+            asm.push(piece, |l| out.push(l.to_vec()));
+        }
+        assert_eq!(out, [b"ab\n".to_vec(), b"c\nd\n".to_vec(), b"e\n".to_vec()]);
     }
 
     #[test]

@@ -228,12 +228,16 @@ pub fn run(
             false
         }
     };
-    exit_code(
+    let code = exit_code(
         status,
         Some(&analysis.parsed),
         delivered,
         settings.ignore_notify_errors,
-    )
+    );
+    // The process ends right after this, and the OS takes its memory back at once: freeing a
+    // report of tens of thousands of resources piece by piece would cost a fifth of the parse.
+    std::mem::forget(analysis);
+    code
 }
 
 /// Spawn the command and tee its stdout and stderr until it exits. `Err` is the exit code when

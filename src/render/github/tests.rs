@@ -6,10 +6,10 @@ fn resource(address: &str, action: Action, diff: Option<&str>) -> ResourceChange
         .split_once('.')
         .unwrap_or(("null_resource", address));
     ResourceChange {
-        address: address.to_string(),
+        address: address.into(),
         module: None,
-        resource_type: resource_type.to_string(),
-        name: name.to_string(),
+        resource_type: resource_type.into(),
+        name: name.into(),
         index: None,
         mode: Mode::Managed,
         action,
