@@ -315,7 +315,9 @@ fn classify_hash(text: &str) -> Line<'_> {
 /// Terraform 0.11: `+ ADDR`, `- ADDR`, `~ ADDR`, `-/+ ADDR (new resource required)`,
 /// `+/- ADDR`, `<= ADDR`, followed only by the annotations 0.11 prints.
 fn legacy_resource(text: &str) -> Option<LegacyResource<'_>> {
-    let (symbol, rest) = text.split_once(' ')?;
+    // The symbol is at most three bytes: no need to search the line for the space after it.
+    let space = text.bytes().take(4).position(|b| b == b' ')?;
+    let (symbol, rest) = (&text[..space], &text[space + 1..]);
     let (action, create_first) = match symbol {
         "+" => (Action::Create, false),
         "-" => (Action::Delete, false),
@@ -380,6 +382,11 @@ fn classify_diagnostic(line: &str) -> Option<Line<'_>> {
 /// Unindented prose: the fixed sentences that structure the output, and progress lines.
 fn classify_prose(line: &str) -> Line<'_> {
     let line = line.trim_end();
+    // Every fixed sentence starts with a capital; a progress line starts with its address,
+    // whose first step (a type, `module`, `data`) never does.
+    if line.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return progress(line).unwrap_or(Line::Other);
+    }
     if let Some(summary) = counts(line, "Plan: ", "to ") {
         return Line::PlanSummary(summary);
     }

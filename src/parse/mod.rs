@@ -153,14 +153,26 @@ impl Parser {
     /// hold no escape sequence.
     fn text_line(&mut self, text: &str, coloured: bool) {
         self.lines += 1;
-        let text = text.strip_suffix('\r').unwrap_or(text);
+        let uncoloured;
         let text = if coloured {
-            line::strip_ansi(text)
+            uncoloured = line::strip_ansi(text);
+            &uncoloured
         } else {
-            std::borrow::Cow::Borrowed(text)
+            text
         };
-        // Some CIs and wrappers leave a CR before the colour reset; drop any CR left at the end.
-        let text = text.trim_end_matches('\r');
+        // CRLF, and some CIs and wrappers leave a CR before the colour reset.
+        let text = if text.ends_with('\r') {
+            text.trim_end_matches('\r')
+        } else {
+            text
+        };
+        // Only a line starting with a digit or `[` can carry a Terragrunt prefix, and only one
+        // starting with `-` or `G` is a Terragrunt group line: the rest, nearly every line,
+        // goes straight to its section.
+        if !text.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '[' | '-' | 'G')) {
+            self.feed_section(None, text);
+            return;
+        }
         let prefixed = line::split_prefix(text);
         if !prefixed.had_prefix {
             if let Some(path) = prefixed.text.strip_prefix("- Module ") {
@@ -176,14 +188,19 @@ impl Parser {
                 return;
             }
         }
+        self.feed_section(prefixed.label, prefixed.text);
+    }
+
+    /// Hands a line to the section of its Terragrunt module: the one its prefix names, else
+    /// the one of the last `- Module` group header, else the unlabelled one.
+    fn feed_section(&mut self, prefix_label: Option<&str>, text: &str) {
         // The group label is cloned only for Terragrunt group output; it is None otherwise.
-        let group_label = if prefixed.label.is_none() {
+        let group_label = if prefix_label.is_none() {
             self.group_label.clone()
         } else {
             None
         };
-        let label = prefixed.label.or(group_label.as_deref());
-        let text = prefixed.text;
+        let label = prefix_label.or(group_label.as_deref());
         let index = self.section_for(label);
         if self.sections[index].feed(text, &mut self.budget) == Feed::NewSection {
             let index = self.new_section(label.map(str::to_string));

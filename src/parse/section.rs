@@ -220,7 +220,7 @@ impl SectionParser {
             && text.starts_with("    ")
             && let Some(block) = self.block.as_mut()
             && block.started
-            && !text.trim_end().is_empty()
+            && !is_blank(text)
         {
             block.append(text, budget);
             return Feed::Taken;
@@ -785,6 +785,15 @@ fn new_resource(address: &Address<'_>, action: Action, section: Option<String>) 
         section,
         diff: None,
     }
+}
+
+/// A line of spaces only. Body lines end in a visible character, so that is checked first.
+fn is_blank(text: &str) -> bool {
+    !text
+        .as_bytes()
+        .last()
+        .is_some_and(|b| !b.is_ascii_whitespace())
+        && text.trim_end().is_empty()
 }
 
 /// True when the line opens an output change (`  + name = ...`).

@@ -178,10 +178,10 @@ impl Spool {
     }
 
     /// The consumer is done with a chunk's bytes.
-    pub fn recycle(&self, mut buf: Vec<u8>) {
+    pub fn recycle(&self, buf: Vec<u8>) {
         let mut state = self.lock();
+        // Kept at its length: [`Spool::buffer`] then has nothing to zero for a full read.
         if state.free.len() < FREE_BUFFERS {
-            buf.clear();
             state.free.push(buf);
         }
     }
