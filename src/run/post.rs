@@ -85,7 +85,10 @@ impl Delivery for Post {
         if failures.is_empty() {
             Ok(())
         } else {
-            Err(DeliveryError { failures })
+            Err(DeliveryError {
+                failures,
+                ignored: resolved.config.ignore_notify_errors,
+            })
         }
     }
 }
@@ -764,6 +767,7 @@ mod tests {
             "{:?}",
             err.failures
         );
+        assert!(!err.ignored);
         assert!(
             logged.contains("nothing is posted until the config is fixed"),
             "{logged}"
@@ -772,6 +776,15 @@ mod tests {
             logged.contains("the message for stdout:\n### Terraform plan"),
             "{logged}"
         );
+    }
+
+    #[test]
+    fn the_configs_ignore_notify_errors_keeps_failures_out_of_the_exit_code() {
+        // Slack without credentials fails; the config decides whether that fails the run.
+        let (result, _) = deliver("ignore_notify_errors: true\n", &[Target::Slack]);
+        assert!(result.expect_err("no Slack credentials").ignored);
+        let (result, _) = deliver("title: T\n", &[Target::Slack]);
+        assert!(!result.expect_err("no Slack credentials").ignored);
     }
 
     #[test]
