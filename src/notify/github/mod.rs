@@ -213,7 +213,7 @@ impl GithubNotifier {
             |m: &CommentMarker| m.target == request.target_key && m.kind == request.kind;
         let mine: Vec<&(Comment, CommentMarker)> =
             ours.iter().filter(|(_, m)| same_target(m)).collect();
-        let current_run = mine.last().map(|(_, m)| m.run.clone());
+        let current_run = current_run(mine.iter().map(|(c, m)| (c.id, m.run.as_str())));
         let mut current: Vec<&(Comment, CommentMarker)> = mine
             .iter()
             .copied()
@@ -553,6 +553,22 @@ struct Settlement {
     superseded: bool,
 }
 
+/// The run whose comments are current, from (comment id, run) pairs: the run that started last
+/// (its first comment has the highest id), the one [`settlement`] leaves visible. With single
+/// comments, simply the newest; with split plans posted at the same moment, not necessarily the
+/// run of the newest comment.
+fn current_run<'a>(comments: impl Iterator<Item = (u64, &'a str)>) -> Option<String> {
+    let mut starts: std::collections::BTreeMap<&str, u64> = Default::default();
+    for (id, run) in comments {
+        let start = starts.entry(run).or_insert(id);
+        *start = (*start).min(id);
+    }
+    starts
+        .into_iter()
+        .max_by_key(|(run, start)| (*start, *run))
+        .map(|(run, _)| run.to_string())
+}
+
 /// The rule every run applies to the same listing, so concurrent runs agree on one survivor: a
 /// run starts at its first comment's id (GitHub's ids grow with time; the run id breaks a tie).
 /// A run hides every run that started before it, and hides itself when a run that started
@@ -820,6 +836,25 @@ mod tests {
                 ..Settlement::default()
             }
         );
+    }
+
+    #[test]
+    fn the_current_run_is_the_one_that_started_last() {
+        assert_eq!(current_run([].into_iter()), None);
+        assert_eq!(
+            current_run([(1, "r0"), (7, "r1")].into_iter()).as_deref(),
+            Some("r1")
+        );
+        // Split plans posted at once: rB started after rA, though rA's last part is newest.
+        let interleaved = [
+            (1, "rA"),
+            (2, "rB"),
+            (3, "rB"),
+            (4, "rB"),
+            (5, "rA"),
+            (6, "rA"),
+        ];
+        assert_eq!(current_run(interleaved.into_iter()).as_deref(), Some("rB"));
     }
 
     #[test]
