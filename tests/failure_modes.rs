@@ -2,10 +2,10 @@
 //! Terraform's output reaches stdout byte for byte, the exit code follows SPEC guarantee 2, and a
 //! message that could not be posted is on stderr with the reason (guarantee 3).
 //!
-//! Covered elsewhere and not repeated here: a GitHub 401 in pipe mode, a GitHub server that never
-//! answers (`github.timeout_seconds`) and retried 502s / secondary rate limits
-//! (tests/e2e_github.rs); a wrapped command that is not found (127) or not executable (126), and
-//! signal-killed and stdout-closing runs with `--dry-run` (tests/runner.rs).
+//! Covered elsewhere and not repeated here: a GitHub 401 in pipe mode, a listing that never
+//! answers, 502s and a secondary rate limit retried to success (tests/e2e_github.rs); a wrapped
+//! command that is not executable (126), and signal-killed and stdout-closing runs with
+//! `--dry-run` (tests/runner.rs).
 
 #[path = "support/fake_github.rs"]
 mod fake_github;
@@ -503,6 +503,29 @@ fn github_connection_refused_is_retried_then_reported() {
 }
 
 #[test]
+fn github_not_answering_is_given_up_on_after_the_configured_timeout() {
+    let fake = github();
+    let dir = workdir();
+    std::fs::write(
+        dir.path().join("tfpost.yaml"),
+        "github:\n  timeout_seconds: 1\n",
+    )
+    .expect("config");
+    let input = plan_bytes();
+    fake.inject("POST", "/issues/42/comments", Fault::Hang, 10);
+    let out = run(to_github(&fake, dir.path(), &["plan"]), Some(&input));
+    assert_not_posted(
+        &out,
+        &input,
+        1,
+        &["GitHub did not answer POST /repos/acme/infra/issues/42/comments within 1s"],
+        &[COMMENT_TEXT, COMMENT_DETAIL],
+    );
+    // A hang is not retried: one timeout, not four.
+    assert!(out.took < Duration::from_secs(5), "took {:?}", out.took);
+}
+
+#[test]
 fn github_dns_failure_is_reported_with_the_host() {
     // `.invalid` never resolves (RFC 6761). The resolver options bound each lookup to a second
     // and one try, so the test stays quick even where no DNS server answers.
@@ -612,6 +635,35 @@ fn slack_429_on_every_attempt_gives_up_and_prints_the_message() {
     );
     assert_eq!(slack_posts(&fake).len(), 4);
     assert!(out.took >= Duration::from_secs(3), "{:?}", out.took);
+}
+
+// --- 5. The wrapped command cannot be run ---------------------------------------------------
+
+#[test]
+fn a_wrapped_command_not_found_exits_127_like_a_shell_and_posts_nothing() {
+    let fake = github();
+    let dir = workdir();
+    let out = run(
+        to_github(
+            &fake,
+            dir.path(),
+            &["plan", "--", "no-such-terraform", "plan"],
+        ),
+        None,
+    );
+    assert_eq!(out.code, Some(127), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr
+            .contains("cannot run `no-such-terraform`: command not found"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        fake.requests().is_empty(),
+        "nothing ran, so nothing is posted: {:?}",
+        fake.requests()
+    );
 }
 
 // --- 6. A wrapped command killed by a signal ------------------------------------------------
