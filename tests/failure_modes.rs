@@ -769,18 +769,13 @@ fn target_comments(fake: &FakeGithub) -> Vec<(u64, bool)> {
         .collect()
 }
 
-/// Rounds of two runs posting at once; the fake makes both pass `step` (a method and a path)
-/// together, so each lists the comments before the other posts. After each round exactly one
-/// comment of the target is visible.
-fn race(fake: &FakeGithub, dir: &Path, rounds: usize) {
+/// Rounds of two runs posting at once; the fake makes both pass a step of `steps` (a method and
+/// a path, taken in turn) together, e.g. each lists the comments before the other posts. After
+/// each round exactly one comment of the target is visible.
+fn race(fake: &FakeGithub, dir: &Path, rounds: usize, steps: &[(&str, &str)]) {
     for round in 0..rounds {
-        // Every other round, the two meet at the listing (both then post); else at the POST
-        // itself (both comments are created at the same moment).
-        if round % 2 == 0 {
-            fake.gate("GET", "/issues/42/comments", 2);
-        } else {
-            fake.gate("POST", "/issues/42/comments", 2);
-        }
+        let (method, path) = steps[round % steps.len()];
+        fake.gate(method, path, 2);
         // Every fourth round both post the same plan; else each its own.
         let (a, b) = if round % 4 == 3 {
             (format!("round {round}"), format!("round {round}"))
@@ -802,9 +797,9 @@ fn race(fake: &FakeGithub, dir: &Path, rounds: usize) {
             assert_eq!(status.code(), Some(0), "round {round}: {stderr}");
         }
         assert_eq!(
-            fake.gate_timeouts(),
-            0,
-            "round {round}: the two runs did not meet"
+            (fake.gates_pending(), fake.gate_timeouts()),
+            (0, 0),
+            "round {round}: the two runs did not meet at {method} {path}"
         );
         let comments = target_comments(fake);
         let visible: Vec<u64> = comments.iter().filter(|c| c.1).map(|c| c.0).collect();
@@ -820,7 +815,16 @@ fn race(fake: &FakeGithub, dir: &Path, rounds: usize) {
 fn two_runs_posting_at_once_end_with_one_visible_comment_for_the_target() {
     let fake = github();
     let dir = workdir();
-    race(&fake, dir.path(), 20);
+    // Both list the comments before either posts; or both comments are created at once.
+    race(
+        &fake,
+        dir.path(),
+        20,
+        &[
+            ("GET", "/issues/42/comments"),
+            ("POST", "/issues/42/comments"),
+        ],
+    );
     // The survivor is the newest comment: the one both runs agreed on.
     let comments = target_comments(&fake);
     let newest = comments.iter().map(|c| c.0).max();
@@ -834,6 +838,7 @@ fn two_runs_posting_at_once_in_patch_mode_end_with_one_visible_comment() {
     let fake = github();
     let dir = workdir();
     std::fs::write(dir.path().join("tfpost.yaml"), "github:\n  patch: true\n").expect("config");
-    race(&fake, dir.path(), 6);
+    // From the second round on, both edit the same comment: there is no POST to meet at.
+    race(&fake, dir.path(), 6, &[("GET", "/issues/42/comments")]);
     openapi::assert_all_documented(&fake.requests());
 }

@@ -251,6 +251,17 @@ impl FakeGithub {
             });
     }
 
+    /// How many gates are still waiting for requests that have not all come.
+    pub fn gates_pending(&self) -> usize {
+        self.gates
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|g| g.arrived < g.size)
+            .count()
+    }
+
     /// How many gated requests were let through because the others never came.
     pub fn gate_timeouts(&self) -> usize {
         *self
