@@ -306,8 +306,9 @@ async fn api_calls_per_run_are_few() {
     )
     .await
     .unwrap();
-    // GET /user, list comments, create, add label, set the new label's colour.
-    assert_eq!(first.api_calls, 5, "{:?}", fake.requests());
+    // GET /user, list comments, create, list again (a run posting at the same moment would
+    // show there), add label, set the new label's colour.
+    assert_eq!(first.api_calls, 6, "{:?}", fake.requests());
     let second = post(
         &t,
         &plan_body("+ b", "1", "https://ci/1"),
@@ -316,8 +317,8 @@ async fn api_calls_per_run_are_few() {
     )
     .await
     .unwrap();
-    // GET /user, list comments, create, minimize the old one, add label.
-    assert_eq!(second.api_calls, 5);
+    // GET /user, list comments, create, list again, minimize the old one, add label.
+    assert_eq!(second.api_calls, 6);
     // With the login configured, GET /user is skipped.
     let with_login = GithubOptions {
         login: Some("tfpost-bot".into()),
@@ -331,7 +332,7 @@ async fn api_calls_per_run_are_few() {
     )
     .await
     .unwrap();
-    assert_eq!(third.api_calls, 4);
+    assert_eq!(third.api_calls, 5);
     assert_eq!(visible_for(&fake, "envs/prod").len(), 1);
     // Comments are listed 100 a page.
     assert!(fake.requests().iter().any(|r| r.path.ends_with("/comments")
@@ -372,8 +373,16 @@ async fn comments_are_found_across_pages() {
         .into_iter()
         .filter(|r| r.method == "GET" && r.path.ends_with("/comments"))
         .collect();
-    assert_eq!(pages.len(), 3, "251 + 0 comments at 100 a page");
+    assert_eq!(
+        pages.len(),
+        4,
+        "251 + 0 comments at 100 a page, then the last page again after posting"
+    );
     assert!(pages[2].query.contains(&("page".into(), "3".into())));
+    assert_eq!(
+        pages[3].query, pages[2].query,
+        "only the last page is read again"
+    );
     // The next pages are fetched from GitHub's Link URLs as given.
     assert!(
         pages[1].path.starts_with("/repositories/"),

@@ -25,6 +25,9 @@ pub trait Delivery {
 #[error("{} notification(s) failed", failures.len())]
 pub struct DeliveryError {
     pub failures: Vec<TargetFailure>,
+    /// The config says `ignore_notify_errors: true` (the flag's twin): the failures are
+    /// reported, but they do not change the exit code.
+    pub ignored: bool,
 }
 
 /// One target that could not be posted to, and why (what the user can do about it).

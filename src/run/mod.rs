@@ -216,6 +216,8 @@ pub fn run(
         stdout_closed: stdout.output_closed_at.is_some(),
         stdout_mid_line: stdout.last_byte.is_some_and(|b| b != b'\n'),
     };
+    // Whether the exit code may stay a success: every post went through, or the config says
+    // to ignore the ones that did not.
     let delivered = match delivery.deliver(&output, settings, log) {
         Ok(()) => true,
         Err(err) => {
@@ -225,7 +227,7 @@ pub fn run(
                     failure.target, failure.reason
                 ));
             }
-            false
+            err.ignored
         }
     };
     let code = exit_code(

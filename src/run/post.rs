@@ -46,6 +46,10 @@ struct Resolved {
     masker: Masker,
     /// The key of "one current comment per target": directory and workspace.
     target_key: String,
+    /// Why nothing may be posted: the config file could not be used. It may hold `mask:`
+    /// patterns, another API URL or other targets, so posting with the defaults could publish a
+    /// secret or post where it should not; each message goes to stderr instead.
+    blocked: Option<String>,
 }
 
 impl Delivery for Post {
@@ -81,15 +85,20 @@ impl Delivery for Post {
         if failures.is_empty() {
             Ok(())
         } else {
-            Err(DeliveryError { failures })
+            Err(DeliveryError {
+                failures,
+                ignored: resolved.config.ignore_notify_errors,
+            })
         }
     }
 }
 
 impl Post {
-    /// Config (a broken file is reported and the defaults used: the post still happens), CI
-    /// context, and what templates see.
+    /// Config, CI context, and what templates see. A config file that cannot be used is
+    /// reported, the messages are still rendered with the defaults (for stderr), and
+    /// [`Resolved::blocked`] stops every post.
     fn resolve(&self, settings: &RunSettings, log: &Log) -> Resolved {
+        let mut blocked = None;
         let mut config = match config::load(settings.config.as_deref(), &self.cwd, &self.env) {
             Ok(loaded) => {
                 for warning in &loaded.warnings {
@@ -98,7 +107,10 @@ impl Post {
                 loaded.config
             }
             Err(err) => {
-                log.error(format!("{err}; using the default configuration"));
+                log.error(format!(
+                    "{err}; nothing is posted until the config is fixed (each message is written here instead)"
+                ));
+                blocked = Some(format!("the config file cannot be used ({err})"));
                 let mut config = Config::default();
                 config.fill_from_env(&self.env);
                 config
@@ -139,6 +151,7 @@ impl Post {
             ctx,
             masker,
             target_key,
+            blocked,
         }
     }
 
@@ -171,14 +184,6 @@ impl Post {
             }
             _ => "GitHub (repository or pull request unknown)".to_string(),
         };
-        if settings.dry_run {
-            dry_run(
-                log,
-                &format!("{destination} [{}]", r.target_key),
-                &message.body,
-            );
-            return Ok(());
-        }
         let unposted = |reason: String| {
             let _ = log.write_raw(
                 format!(
@@ -189,6 +194,17 @@ impl Post {
             );
             reason
         };
+        if let Some(reason) = &r.blocked {
+            return Err(unposted(reason.clone()));
+        }
+        if settings.dry_run {
+            dry_run(
+                log,
+                &format!("{destination} [{}]", r.target_key),
+                &message.body,
+            );
+            return Ok(());
+        }
         let token = r
             .config
             .github
@@ -312,6 +328,12 @@ impl Post {
             }
         };
         let message = mask_slack(message, &r.masker)?;
+        if let Some(reason) = &r.blocked {
+            let _ = log.write_raw(
+                format!("tfpost: the Slack message, not posted:\n{}\n", message.text).as_bytes(),
+            );
+            return Err(reason.clone());
+        }
         let Some(target) = slack_target(&r.config) else {
             if settings.dry_run {
                 let json =
@@ -433,6 +455,11 @@ fn stdout(
     log: &Log,
 ) -> Result<(), String> {
     let message = mask_github(github_message(run, settings, r, log, false), &r.masker);
+    if let Some(reason) = &r.blocked {
+        let _ = log
+            .write_raw(format!("tfpost: the message for stdout:\n{}\n", message.body).as_bytes());
+        return Err(reason.clone());
+    }
     if settings.dry_run {
         dry_run(log, "stdout", &message.body);
         return Ok(());
@@ -681,6 +708,83 @@ mod tests {
         let mut config = Config::default();
         config.fill_from_env(&env);
         config
+    }
+
+    /// A log sink the test can read back.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Delivers a plan with changes to `targets` with `config` as the working directory's
+    /// tfpost.yaml; returns the result and what was logged.
+    fn deliver(config: &str, targets: &[Target]) -> (Result<(), DeliveryError>, String) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("tfpost.yaml"), config).expect("config");
+        let mut post = Post::new(Env::default(), dir.path().to_path_buf());
+        let mut settings = RunSettings::new(RunKind::Plan);
+        settings.notify = Some(targets.to_vec());
+        let mut report = Report::empty(Kind::Plan);
+        report.result = Outcome::Changes;
+        let parsed = Parsed::Terraform(Ok(report));
+        let raw = super::super::RawOutput::default();
+        let run = RunOutput {
+            kind: RunKind::Plan,
+            parsed: &parsed,
+            raw: &raw,
+            status: super::super::CommandStatus::Piped,
+            stdout_closed: false,
+            stdout_mid_line: false,
+        };
+        let sink = Captured::default();
+        let log = Log::to_writer(crate::run::Verbosity::Normal, false, Box::new(sink.clone()));
+        let result = post.deliver(&run, &settings, &log);
+        let logged = String::from_utf8_lossy(&sink.0.lock().expect("log")).into_owned();
+        (result, logged)
+    }
+
+    #[test]
+    fn a_config_that_cannot_be_used_posts_nothing_and_logs_the_message() {
+        // Even the stdout target: the file may hold `mask:` patterns the defaults lack.
+        let (result, logged) = deliver("mask:\n  envv: [DB_PASSWORD]\n", &[Target::Stdout]);
+        let err = result.expect_err("nothing may be posted");
+        assert_eq!(err.failures.len(), 1);
+        assert!(
+            err.failures[0]
+                .reason
+                .contains("tfpost.yaml:2:3: key `mask.envv`"),
+            "{:?}",
+            err.failures
+        );
+        assert!(!err.ignored);
+        assert!(
+            logged.contains("nothing is posted until the config is fixed"),
+            "{logged}"
+        );
+        assert!(
+            logged.contains("the message for stdout:\n### Terraform plan"),
+            "{logged}"
+        );
+    }
+
+    #[test]
+    fn the_configs_ignore_notify_errors_keeps_failures_out_of_the_exit_code() {
+        // Slack without credentials fails; the config decides whether that fails the run.
+        let (result, _) = deliver("ignore_notify_errors: true\n", &[Target::Slack]);
+        assert!(result.expect_err("no Slack credentials").ignored);
+        let (result, _) = deliver("title: T\n", &[Target::Slack]);
+        assert!(!result.expect_err("no Slack credentials").ignored);
     }
 
     #[test]

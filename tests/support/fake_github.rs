@@ -2,7 +2,9 @@
 //! comments with ids, authors and bodies; pagination with real `Link` headers; PATCH; GraphQL
 //! `minimizeComment`; labels (auto-created when added, as GitHub does); commit -> pulls; real
 //! status codes and error bodies; rate-limit headers; injectable faults (5xx, secondary rate
-//! limit, a hang). Every request is recorded for checks against GitHub's OpenAPI description.
+//! limit, a hang); gates that hold requests until several have arrived, so tests can make
+//! concurrent clients meet at one step without sleeping. Every request is recorded for checks
+//! against GitHub's OpenAPI description.
 //!
 //! Plain std threads and a hand-written HTTP/1.1 loop: nothing to install, full control over
 //! what goes on the wire.
@@ -12,7 +14,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -58,6 +60,9 @@ pub enum Fault {
     /// Do what the request asks, then answer with this status anyway (GitHub's 502 after a
     /// comment was created).
     StatusAfterDoing(u16),
+    /// 422 "Validation Failed" with this message for the `body` field, as GitHub refuses a
+    /// comment.
+    ValidationFailed(String),
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +96,53 @@ pub struct FakeGithub {
     /// `/api/v3` for an Enterprise-style layout, empty for api.github.com's.
     pub prefix: String,
     pub state: Arc<Mutex<State>>,
+    gates: Arc<Gates>,
+}
+
+/// A rendezvous: the next `size` requests matching are each held until all `size` have
+/// arrived, then all are answered.
+#[derive(Debug)]
+struct Gate {
+    method: String,
+    path_contains: String,
+    size: usize,
+    arrived: usize,
+}
+
+/// How long a gated request waits for the others before it is answered anyway, so a client
+/// that never sends its request fails the test's assertions instead of hanging it.
+const GATE_LIMIT: Duration = Duration::from_secs(20);
+
+#[derive(Default)]
+struct Gates {
+    open: Mutex<Vec<Gate>>,
+    changed: Condvar,
+    /// Gates that let their requests through on [`GATE_LIMIT`] rather than by all arriving.
+    timed_out: Mutex<usize>,
+}
+
+impl Gates {
+    /// Holds a request that matches a gate with room until the gate is full.
+    fn pass(&self, method: &str, target: &str) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(index) = open.iter().position(|g| {
+            g.arrived < g.size && g.method == method && target.contains(&g.path_contains)
+        }) else {
+            return;
+        };
+        open[index].arrived += 1;
+        self.changed.notify_all();
+        let (open, timeout) = self
+            .changed
+            .wait_timeout_while(open, GATE_LIMIT, |open| {
+                open[index].arrived < open[index].size
+            })
+            .unwrap_or_else(|e| e.into_inner());
+        drop(open);
+        if timeout.timed_out() {
+            *self.timed_out.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        }
+    }
 }
 
 impl FakeGithub {
@@ -113,10 +165,12 @@ impl FakeGithub {
             repo: "infra".into(),
             ..State::default()
         }));
+        let gates = Arc::new(Gates::default());
         let server = FakeGithub {
             port,
             prefix: prefix.to_string(),
             state: state.clone(),
+            gates: gates.clone(),
         };
         let prefix = prefix.to_string();
         thread::spawn(move || {
@@ -124,7 +178,8 @@ impl FakeGithub {
                 let Ok(stream) = stream else { continue };
                 let state = state.clone();
                 let prefix = prefix.clone();
-                thread::spawn(move || serve_connection(stream, state, &prefix, port));
+                let gates = gates.clone();
+                thread::spawn(move || serve_connection(stream, state, &gates, &prefix, port));
             }
         });
         server
@@ -178,6 +233,42 @@ impl FakeGithub {
             fault,
             times,
         });
+    }
+
+    /// Holds the next `size` requests whose method is `method` and whose path contains
+    /// `path_contains` until all `size` have arrived: `size` clients then pass that step
+    /// together (e.g. all list the comments before any of them posts).
+    pub fn gate(&self, method: &str, path_contains: &str, size: usize) {
+        self.gates
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Gate {
+                method: method.into(),
+                path_contains: path_contains.into(),
+                size,
+                arrived: 0,
+            });
+    }
+
+    /// How many gates are still waiting for requests that have not all come.
+    pub fn gates_pending(&self) -> usize {
+        self.gates
+            .open
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|g| g.arrived < g.size)
+            .count()
+    }
+
+    /// How many gated requests were let through because the others never came.
+    pub fn gate_timeouts(&self) -> usize {
+        *self
+            .gates
+            .timed_out
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -293,13 +384,20 @@ fn error(status: u16, message: &str) -> Response {
     )
 }
 
-fn serve_connection(stream: TcpStream, state: Arc<Mutex<State>>, prefix: &str, port: u16) {
+fn serve_connection(
+    stream: TcpStream,
+    state: Arc<Mutex<State>>,
+    gates: &Gates,
+    prefix: &str,
+    port: u16,
+) {
     let Ok(write_half) = stream.try_clone() else {
         return;
     };
     let mut writer = write_half;
     let mut reader = BufReader::new(stream);
     while let Some(request) = read_request(&mut reader) {
+        gates.pass(&request.method, &request.target);
         let response = handle(&request, &state, prefix, port);
         let Some(response) = response else {
             // Hang: keep the connection open and never answer.
@@ -893,6 +991,12 @@ fn fault_response(fault: Fault) -> Option<Response> {
     match fault {
         Fault::Hang | Fault::StatusAfterDoing(_) => None,
         Fault::Status(status) => Some(error(status, reason(status))),
+        Fault::ValidationFailed(message) => Some(validation_failed(
+            "IssueComment",
+            "body",
+            "custom",
+            &message,
+        )),
         Fault::SecondaryRateLimit { retry_after } => {
             let mut r = error(
                 403,

@@ -56,6 +56,15 @@ pub struct Comment {
     pub user: Option<Account>,
 }
 
+/// The comments of a thread and where their last page is.
+#[derive(Debug, Clone)]
+pub struct CommentListing {
+    /// Oldest first.
+    pub comments: Vec<Comment>,
+    /// The path of the last page read: new comments are appended there or after it.
+    pub last_page: String,
+}
+
 /// The author of a comment.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Account {
@@ -230,21 +239,32 @@ impl GithubClient {
     }
 
     /// Every comment of a thread, oldest first (`per_page=100`, following `Link: rel="next"`).
-    pub async fn list_comments(&self, thread: &Thread) -> Result<Vec<Comment>, GithubError> {
-        let (mut path, permission) = match thread {
-            Thread::PullRequest(n) => (
-                format!("{}/issues/{n}/comments?per_page=100", self.repo_path()),
-                "pull-requests: read",
-            ),
-            Thread::Commit(sha) => (
-                format!(
-                    "{}/commits/{}/comments?per_page=100",
-                    self.repo_path(),
-                    encode_segment(sha)
-                ),
-                "contents: read",
+    pub async fn list_comments(&self, thread: &Thread) -> Result<CommentListing, GithubError> {
+        let path = match thread {
+            Thread::PullRequest(n) => {
+                format!("{}/issues/{n}/comments?per_page=100", self.repo_path())
+            }
+            Thread::Commit(sha) => format!(
+                "{}/commits/{}/comments?per_page=100",
+                self.repo_path(),
+                encode_segment(sha)
             ),
         };
+        self.list_comments_from(thread, &path).await
+    }
+
+    /// The comments from the page at `path` (a [`CommentListing::last_page`]) to the end: what
+    /// was added since that listing, for the cost of one call on most pull requests.
+    pub async fn list_comments_from(
+        &self,
+        thread: &Thread,
+        path: &str,
+    ) -> Result<CommentListing, GithubError> {
+        let permission = match thread {
+            Thread::PullRequest(_) => "pull-requests: read",
+            Thread::Commit(_) => "contents: read",
+        };
+        let mut path = path.to_string();
         let mut all = Vec::new();
         // A cap against a server that links in circles: 1,000 pages are 100,000 comments.
         for _ in 0..1000 {
@@ -264,10 +284,13 @@ impl GithubClient {
                         }
                     })?;
                 }
-                None => return Ok(all),
+                None => break,
             }
         }
-        Ok(all)
+        Ok(CommentListing {
+            comments: all,
+            last_page: path,
+        })
     }
 
     /// Posts a new comment.

@@ -25,7 +25,7 @@ pub use marker::{CommentKind, CommentMarker, LabelState};
 
 use crate::message::GithubMessage;
 use crate::model::Outcome;
-use client::Comment;
+use client::{Comment, CommentListing};
 
 /// The REST base URL from the environment (`GITHUB_API_URL`), `https://api.github.com` when
 /// unset or empty. `env` looks a variable up (tests pass a map; the binary, `std::env::var`).
@@ -188,10 +188,12 @@ impl GithubNotifier {
         let thread = self.resolve_thread(request.kind).await?;
         let author = self.author(request.options, &mut warnings).await?;
 
-        let comments = self.client.list_comments(&thread).await?;
-        let ours: Vec<(Comment, CommentMarker)> = comments
-            .into_iter()
+        let listing = self.client.list_comments(&thread).await?;
+        let ours: Vec<(Comment, CommentMarker)> = listing
+            .comments
+            .iter()
             .filter(|c| author.matches(c))
+            .cloned()
             .filter_map(|c| {
                 let marker = CommentMarker::parse(c.body.as_deref()?)?;
                 Some((c, marker))
@@ -211,7 +213,7 @@ impl GithubNotifier {
             |m: &CommentMarker| m.target == request.target_key && m.kind == request.kind;
         let mine: Vec<&(Comment, CommentMarker)> =
             ours.iter().filter(|(_, m)| same_target(m)).collect();
-        let current_run = mine.last().map(|(_, m)| m.run.clone());
+        let current_run = current_run(mine.iter().map(|(c, m)| (c.id, m.run.as_str())));
         let mut current: Vec<&(Comment, CommentMarker)> = mine
             .iter()
             .copied()
@@ -299,23 +301,28 @@ impl GithubNotifier {
                 }
                 action = PostAction::Created;
             }
-            if self.client.uncertain_posts() > 0 && !created_ids.is_empty() {
-                hidden += self
-                    .hide_duplicates(&thread, &author, &run, &created_ids, &mut warnings)
-                    .await;
-            }
             // Post first, hide after: if posting fails, the old comment stays visible.
-            let outdated: Vec<String> = mine
+            let seen_before: Vec<String> = mine
                 .iter()
                 .filter(|(c, _)| !replaced.contains(&c.id))
                 .map(|(c, _)| c.node_id.clone())
                 .collect();
-            if !outdated.is_empty() {
-                match self.client.minimize_outdated(&outdated).await {
-                    Ok(n) => hidden += n,
-                    Err(err) => warnings.push(format!("cannot hide the older comments: {err}")),
-                }
-            }
+            let own = Own {
+                run: &run,
+                created: &created_ids,
+                replaced: &replaced,
+            };
+            hidden += if created_ids.is_empty() {
+                // Only edits in place: no new comment that a concurrent run could miss.
+                self.hide(&seen_before, "OUTDATED", &mut warnings).await
+            } else {
+                let before = Before {
+                    listing: &listing,
+                    outdated: &seen_before,
+                };
+                self.settle(&thread, &author, request, &own, &before, &mut warnings)
+                    .await
+            };
         }
 
         let mut labels = Vec::new();
@@ -363,43 +370,82 @@ impl GithubNotifier {
         }
     }
 
-    /// A POST retried after a 5xx or a dropped connection may have been done twice: hide the
-    /// comments of this run that tfpost did not get an answer for, as duplicates.
-    async fn hide_duplicates(
+    /// After posting new comments: lists the comments again and hides what this run supersedes.
+    ///
+    /// Two runs for the same target can post at the same moment, each having listed the
+    /// comments before the other posted; hiding only what the first listing showed would leave
+    /// both new comments visible. The fresh listing lets both runs apply the same rule
+    /// ([`settlement`]), so exactly the newest run stays visible without any lock. It also
+    /// catches a comment GitHub created for a POST that answered 5xx and was sent again (a
+    /// duplicate of this run).
+    async fn settle(
         &self,
         thread: &Thread,
         author: &Author,
-        run: &str,
-        created: &[u64],
+        request: &PostRequest<'_>,
+        own: &Own<'_>,
+        before: &Before<'_>,
         warnings: &mut Vec<String>,
     ) -> usize {
-        let comments = match self.client.list_comments(thread).await {
-            Ok(comments) => comments,
+        // New comments are appended: reading on from the last page seen before posting is enough.
+        let fresh = match self
+            .client
+            .list_comments_from(thread, &before.listing.last_page)
+            .await
+        {
+            Ok(fresh) => fresh,
             Err(err) => {
                 warnings.push(format!(
-                    "a comment was posted again after an error and tfpost cannot check for a duplicate: {err}"
+                    "cannot list the comments again after posting ({err}): a comment posted at the same moment by another run, or posted twice after a GitHub error, may stay visible"
                 ));
-                return 0;
+                return self.hide(before.outdated, "OUTDATED", warnings).await;
             }
         };
-        let duplicates: Vec<String> = comments
-            .into_iter()
-            .filter(|c| author.matches(c) && !created.contains(&c.id))
-            .filter(|c| {
-                c.body
-                    .as_deref()
-                    .and_then(CommentMarker::parse)
-                    .is_some_and(|m| m.run == run)
+        let mut all: std::collections::BTreeMap<u64, &Comment> =
+            before.listing.comments.iter().map(|c| (c.id, c)).collect();
+        all.extend(fresh.comments.iter().map(|c| (c.id, c)));
+        let same_target: Vec<Listed> = all
+            .into_values()
+            .filter(|c| author.matches(c))
+            .filter_map(|c| {
+                let marker = CommentMarker::parse(c.body.as_deref()?)?;
+                (marker.target == request.target_key && marker.kind == request.kind).then(|| {
+                    Listed {
+                        id: c.id,
+                        node_id: c.node_id.clone(),
+                        marker,
+                    }
+                })
             })
-            .map(|c| c.node_id)
             .collect();
-        if duplicates.is_empty() {
+        let outcome = settlement(&same_target, own);
+        if outcome.superseded {
+            warnings.push(
+                "another tfpost run for this target posted at the same moment, after this one: its comment is the current one, and this run's was hidden".to_string(),
+            );
+        }
+        self.hide(&outcome.duplicates, "DUPLICATE", warnings).await
+            + self.hide(&outcome.outdated, "OUTDATED", warnings).await
+    }
+
+    /// Minimizes comments with a classifier; a failure is a warning (the comment was posted).
+    async fn hide(
+        &self,
+        node_ids: &[String],
+        classifier: &str,
+        warnings: &mut Vec<String>,
+    ) -> usize {
+        if node_ids.is_empty() {
             return 0;
         }
-        match self.client.minimize(&duplicates, "DUPLICATE").await {
+        match self.client.minimize(node_ids, classifier).await {
             Ok(n) => n,
-            Err(err) => {
+            Err(err) if classifier == "DUPLICATE" => {
                 warnings.push(format!("cannot hide a duplicate comment: {err}"));
+                0
+            }
+            Err(err) => {
+                warnings.push(format!("cannot hide the older comments: {err}"));
                 0
             }
         }
@@ -470,6 +516,116 @@ impl GithubNotifier {
         }
         v
     }
+}
+
+/// The comments this run wrote: its run id, the comments it created and those it edited in place.
+struct Own<'a> {
+    run: &'a str,
+    created: &'a [u64],
+    replaced: &'a [u64],
+}
+
+/// What the listing before posting showed.
+struct Before<'a> {
+    listing: &'a CommentListing,
+    /// The target's comments in it that this run did not edit: hidden as outdated if the
+    /// comments cannot be listed again.
+    outdated: &'a [String],
+}
+
+/// One tfpost comment of the target, as listed after posting.
+#[derive(Debug, Clone)]
+struct Listed {
+    id: u64,
+    node_id: String,
+    marker: CommentMarker,
+}
+
+/// What a run hides once its comments are posted.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Settlement {
+    /// Comments of runs that started before this one (node ids).
+    outdated: Vec<String>,
+    /// Comments of this run that it did not get an answer for: a POST retried after a 5xx.
+    duplicates: Vec<String>,
+    /// A run that started after this one has all its comments posted: it is the current one,
+    /// and this run's own comments are among `outdated`.
+    superseded: bool,
+}
+
+/// The run whose comments are current, from (comment id, run) pairs: the run that started last
+/// (its first comment has the highest id), the one [`settlement`] leaves visible. With single
+/// comments, simply the newest; with split plans posted at the same moment, not necessarily the
+/// run of the newest comment.
+fn current_run<'a>(comments: impl Iterator<Item = (u64, &'a str)>) -> Option<String> {
+    let mut starts: std::collections::BTreeMap<&str, u64> = Default::default();
+    for (id, run) in comments {
+        let start = starts.entry(run).or_insert(id);
+        *start = (*start).min(id);
+    }
+    starts
+        .into_iter()
+        .max_by_key(|(run, start)| (*start, *run))
+        .map(|(run, _)| run.to_string())
+}
+
+/// The rule every run applies to the same listing, so concurrent runs agree on one survivor: a
+/// run starts at its first comment's id (GitHub's ids grow with time; the run id breaks a tie).
+/// A run hides every run that started before it, and hides itself when a run that started
+/// after it is complete. A newer run still posting its parts is left alone (it hides this one
+/// when it is done), so a split plan is never hidden half-way.
+fn settlement(listed: &[Listed], own: &Own<'_>) -> Settlement {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Another run's comments in the listing.
+    struct OtherRun {
+        /// Its first comment's id.
+        start: u64,
+        parts: BTreeSet<u32>,
+        expected: u32,
+        node_ids: Vec<String>,
+    }
+
+    let mut result = Settlement::default();
+    let is_own_id = |id: u64| own.created.contains(&id) || own.replaced.contains(&id);
+    let Some(own_start) = own.created.iter().chain(own.replaced).min().copied() else {
+        return result;
+    };
+    let own_key = (own_start, own.run);
+    let mut mine = Vec::new();
+    let mut runs: BTreeMap<&str, OtherRun> = BTreeMap::new();
+    for c in listed {
+        if c.marker.run == own.run {
+            if is_own_id(c.id) {
+                mine.push(c.node_id.clone());
+            } else {
+                result.duplicates.push(c.node_id.clone());
+            }
+            continue;
+        }
+        let run = runs
+            .entry(c.marker.run.as_str())
+            .or_insert_with(|| OtherRun {
+                start: c.id,
+                parts: BTreeSet::new(),
+                expected: c.marker.parts,
+                node_ids: Vec::new(),
+            });
+        run.start = run.start.min(c.id);
+        run.parts.insert(c.marker.part);
+        run.node_ids.push(c.node_id.clone());
+    }
+    for (id, run) in runs {
+        if (run.start, id) < own_key {
+            result.outdated.extend(run.node_ids);
+        } else if run.parts.len() == run.expected as usize {
+            result.superseded = true;
+        }
+    }
+    if result.superseded {
+        result.outdated.extend(mine);
+    }
+    result
 }
 
 enum Author {
@@ -577,6 +733,144 @@ pub fn append_step_summary(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn listed(id: u64, run: &str, part: u32, parts: u32) -> Listed {
+        Listed {
+            id,
+            node_id: format!("N{id}"),
+            marker: CommentMarker {
+                target: "envs/prod".into(),
+                kind: CommentKind::Plan,
+                sha: None,
+                version: "0".into(),
+                hash: "h".into(),
+                run: run.into(),
+                part,
+                parts,
+                state: None,
+            },
+        }
+    }
+
+    fn nodes(ids: &[u64]) -> Vec<String> {
+        ids.iter().map(|id| format!("N{id}")).collect()
+    }
+
+    #[test]
+    fn two_runs_posting_at_once_agree_on_the_newest() {
+        // An earlier run's comment, then two runs that both listed before either posted.
+        let listing = [
+            listed(5, "r0", 1, 1),
+            listed(11, "rA", 1, 1),
+            listed(12, "rB", 1, 1),
+        ];
+        let a = settlement(
+            &listing,
+            &Own {
+                run: "rA",
+                created: &[11],
+                replaced: &[],
+            },
+        );
+        assert!(a.superseded, "rB started later and is complete");
+        assert_eq!(a.outdated, nodes(&[5, 11]));
+        let b = settlement(
+            &listing,
+            &Own {
+                run: "rB",
+                created: &[12],
+                replaced: &[],
+            },
+        );
+        assert!(!b.superseded);
+        assert_eq!(b.outdated, nodes(&[5, 11]));
+        // rA listed before rB's comment existed: it hides only the earlier run.
+        let early = settlement(
+            &listing[..2],
+            &Own {
+                run: "rA",
+                created: &[11],
+                replaced: &[],
+            },
+        );
+        assert_eq!(
+            early,
+            Settlement {
+                outdated: nodes(&[5]),
+                ..Settlement::default()
+            }
+        );
+    }
+
+    #[test]
+    fn a_newer_split_plan_still_posting_is_left_alone_until_complete() {
+        let own = Own {
+            run: "rA",
+            created: &[10, 12],
+            replaced: &[],
+        };
+        let posting = [
+            listed(10, "rA", 1, 2),
+            listed(11, "rB", 1, 2),
+            listed(12, "rA", 2, 2),
+        ];
+        assert_eq!(settlement(&posting, &own), Settlement::default());
+        let mut done = posting.to_vec();
+        done.push(listed(13, "rB", 2, 2));
+        let settled = settlement(&done, &own);
+        assert!(settled.superseded);
+        assert_eq!(settled.outdated, nodes(&[10, 12]));
+        // rB, for its part, hides rA whole.
+        let b = settlement(
+            &done,
+            &Own {
+                run: "rB",
+                created: &[11, 13],
+                replaced: &[],
+            },
+        );
+        assert_eq!(
+            b,
+            Settlement {
+                outdated: nodes(&[10, 12]),
+                ..Settlement::default()
+            }
+        );
+    }
+
+    #[test]
+    fn the_current_run_is_the_one_that_started_last() {
+        assert_eq!(current_run([].into_iter()), None);
+        assert_eq!(
+            current_run([(1, "r0"), (7, "r1")].into_iter()).as_deref(),
+            Some("r1")
+        );
+        // Split plans posted at once: rB started after rA, though rA's last part is newest.
+        let interleaved = [
+            (1, "rA"),
+            (2, "rB"),
+            (3, "rB"),
+            (4, "rB"),
+            (5, "rA"),
+            (6, "rA"),
+        ];
+        assert_eq!(current_run(interleaved.into_iter()).as_deref(), Some("rB"));
+    }
+
+    #[test]
+    fn a_comment_of_this_run_it_got_no_answer_for_is_a_duplicate() {
+        let listing = [listed(11, "rA", 1, 1), listed(12, "rA", 1, 1)];
+        let settled = settlement(
+            &listing,
+            &Own {
+                run: "rA",
+                created: &[12],
+                replaced: &[],
+            },
+        );
+        assert_eq!(settled.duplicates, nodes(&[11]));
+        assert!(settled.outdated.is_empty() && !settled.superseded);
+    }
 
     #[test]
     fn hash_ignores_commit_and_run_link_only() {
