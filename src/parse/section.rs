@@ -789,10 +789,9 @@ fn new_resource(address: &Address<'_>, action: Action, section: Option<String>) 
 
 /// A line of spaces only. Body lines end in a visible character, so that is checked first.
 fn is_blank(text: &str) -> bool {
-    !text
-        .as_bytes()
+    text.as_bytes()
         .last()
-        .is_some_and(|b| !b.is_ascii_whitespace())
+        .is_none_or(|b| b.is_ascii_whitespace())
         && text.trim_end().is_empty()
 }
 
