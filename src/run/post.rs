@@ -26,15 +26,20 @@ use crate::render::user_template::{UserTemplate, github_or_builtin};
 use crate::render::{self, RenderContext};
 
 /// Renders and posts for real. Holds the process facts it needs, passed in by `main`.
-#[derive(Debug, Clone)]
 pub struct Post {
     env: Env,
     cwd: PathBuf,
+    /// Resolved by [`Delivery::prepare`], before the tee, and used by [`Delivery::deliver`].
+    resolved: Option<Resolved>,
 }
 
 impl Post {
     pub fn new(env: Env, cwd: PathBuf) -> Post {
-        Post { env, cwd }
+        Post {
+            env,
+            cwd,
+            resolved: None,
+        }
     }
 }
 
@@ -49,13 +54,24 @@ struct Resolved {
 }
 
 impl Delivery for Post {
+    /// The config is read once, here: the masker it makes must be known before the tee starts.
+    fn prepare(&mut self, settings: &RunSettings, log: &Log) -> Masker {
+        let resolved = self.resolve(settings, log);
+        let masker = resolved.masker.clone();
+        self.resolved = Some(resolved);
+        masker
+    }
+
     fn deliver(
         &mut self,
         run: &RunOutput<'_>,
         settings: &RunSettings,
         log: &Log,
     ) -> Result<(), DeliveryError> {
-        let resolved = self.resolve(settings, log);
+        let resolved = match self.resolved.take() {
+            Some(resolved) => resolved,
+            None => self.resolve(settings, log),
+        };
         let targets = choose_targets(settings, &resolved.config, &resolved.ci);
         if targets.is_empty() {
             log.warn(
@@ -88,22 +104,31 @@ impl Delivery for Post {
 
 impl Post {
     /// Config (a broken file is reported and the defaults used: the post still happens), CI
-    /// context, and what templates see.
+    /// context, and what templates see. What is wrong with the config is reported once the
+    /// masker is known, as it may quote a value the config masks.
     fn resolve(&self, settings: &RunSettings, log: &Log) -> Resolved {
+        let mut warnings = Vec::new();
+        let mut error = None;
         let mut config = match config::load(settings.config.as_deref(), &self.cwd, &self.env) {
             Ok(loaded) => {
-                for warning in &loaded.warnings {
-                    log.warn(warning);
-                }
+                warnings.extend(loaded.warnings.iter().map(ToString::to_string));
                 loaded.config
             }
             Err(err) => {
-                log.error(format!("{err}; using the default configuration"));
+                error = Some(format!("{err}; using the default configuration"));
                 let mut config = Config::default();
                 config.fill_from_env(&self.env);
                 config
             }
         };
+        let masker = config.masker(&self.env);
+        let log = &log.masked_by(masker.clone());
+        if let Some(error) = error {
+            log.error(error);
+        }
+        for warning in warnings {
+            log.warn(warning);
+        }
         let from_file = config.ci_overrides().unwrap_or_else(|message| {
             log.warn(format!("config key `ci`: {message}; ignored"));
             ci::CiOverrides::default()
@@ -132,7 +157,6 @@ impl Post {
             pr_author: None,
             sha: ci.sha.clone(),
         };
-        let masker = config.masker(&self.env);
         Resolved {
             config,
             ci,
