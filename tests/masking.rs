@@ -135,6 +135,36 @@ fn pipe_mode_masks_the_secret_in_stdout_stderr_and_every_message() {
 }
 
 #[test]
+fn a_secret_the_renderers_escape_is_masked_in_every_message() {
+    // In a for_each key it is in the comment's HTML summary (`&lt;`), Markdown lists and Slack
+    // text (`&amp;`), each escaped differently: masking only the rendered text would miss it.
+    let secret = "p@ss<w0rd>&co";
+    let (_keep, dir) = workdir(CONFIG);
+    let plan = String::from_utf8(fixture("tf-1.15.5/create-foreach-keys.plan.txt"))
+        .expect("UTF-8 fixture")
+        .replace("br[0]", secret);
+    let out = tfpost(
+        &dir,
+        &["plan", "--dry-run", "--notify", "github,slack,stdout"],
+    )
+    .env("DB_PASSWORD", secret)
+    .write_stdin(plan.clone())
+    .output()
+    .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        plan.replace(secret, "***")
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("would post to Slack"), "{stderr}");
+    assert!(
+        !stderr.contains("w0rd"),
+        "a piece of the secret, escaped: {stderr}"
+    );
+}
+
+#[test]
 fn wrap_mode_masks_stdout_and_the_commands_stderr() {
     let (_keep, dir) = workdir(CONFIG);
     let input = plan_with_secrets();
