@@ -161,6 +161,8 @@ pub fn run(
                 );
             }
             let watcher = signals.map(|s| s.watch_pipe(log.clone()));
+            // The tee polls stdin's fd to notice idleness (masking). The lock's 8 KiB buffer
+            // never holds bytes the fd no longer shows: reads of 64 KiB bypass it while empty.
             let stats = tee::tee(
                 std::io::stdin().lock(),
                 tee::TeeOutput::new(&mut std::io::stdout().lock(), &masker),
