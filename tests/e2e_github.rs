@@ -181,18 +181,74 @@ fn a_refused_post_keeps_the_log_and_the_message_and_fails_the_run() {
 }
 
 #[test]
-fn a_masked_secret_never_reaches_the_comment() {
+fn a_masked_secret_never_reaches_the_comment_the_log_or_stderr() {
     let fake = fake();
     let (_keep, dir) = workdir();
     std::fs::write(dir.join("tfpost.yaml"), "mask:\n  env: [DB_PASSWORD]\n").expect("config");
-    let input = fixture("tf-1.15.5/mixed.plan.txt");
-    // A value of the plan stands in for a secret that Terraform printed.
-    let mut cmd = plan(&fake, &dir, "envs/prod", &[]);
-    cmd.env("DB_PASSWORD", "s_new");
-    cmd.write_stdin(input).assert().code(0);
+    // A value the provider does not mark sensitive, printed in clear in a real plan.
+    let secret = "s3cr3t-s-1";
+    let input = fixture("tf-1.15.5/sensitive-update.plan.txt");
+    assert!(String::from_utf8_lossy(&input).contains(secret));
+    for wrap in [false, true] {
+        let mut cmd = plan(&fake, &dir, "envs/prod", &["-v"]);
+        cmd.env("DB_PASSWORD", secret);
+        let out = if wrap {
+            std::fs::write(dir.join("plan.txt"), &input).expect("input");
+            // The secret starts at byte 593: half of it, a pause, the other half (two reads).
+            let script = r#"head -c 598 plan.txt; sleep 0.02; tail -c +599 plan.txt; echo "$DB_PASSWORD" >&2"#;
+            cmd.args(["--", "sh", "-c", script]).output()
+        } else {
+            cmd.write_stdin(input.clone()).output()
+        }
+        .expect("runs");
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert_eq!(
+            stdout,
+            String::from_utf8_lossy(&input).replace(secret, "***"),
+            "wrap {wrap}: only the secret changes in the log"
+        );
+        assert!(stdout.contains("token = (sensitive value)"));
+        assert!(!stderr.contains(secret), "wrap {wrap}: {stderr}");
+        assert!(!stderr.contains(TOKEN), "wrap {wrap}: {stderr}");
+    }
+    assert_eq!(fake.visible_comments(PR).len(), 1);
+    for comment in fake.comments_of(PR) {
+        assert!(!comment.body.contains(secret), "{}", comment.body);
+        assert!(comment.body.contains("***"), "{}", comment.body);
+    }
+    for request in fake.requests() {
+        let body = request.body.map(|b| b.to_string()).unwrap_or_default();
+        assert!(
+            !body.contains(secret),
+            "{} {}: {body}",
+            request.method,
+            request.path
+        );
+    }
+}
+
+#[test]
+fn the_token_is_masked_in_the_log_and_the_comment_without_any_mask_configured() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    let mut input = fixture("tf-1.15.5/mixed.plan.txt");
+    input.extend_from_slice(format!("\nWarning: GITHUB_TOKEN={TOKEN}\n").as_bytes());
+    let out = plan(&fake, &dir, "envs/prod", &[])
+        .write_stdin(input.clone())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&input).replace(TOKEN, "***")
+    );
     let comments = fake.comments_of(PR);
     assert_eq!(comments.len(), 1);
-    assert!(!comments[0].body.contains("s_new"), "{}", comments[0].body);
+    assert!(!comments[0].body.contains(TOKEN), "{}", comments[0].body);
 }
 
 #[test]

@@ -22,7 +22,7 @@ use crate::env::Env;
 
 pub use expand::expand;
 pub use legacy::ConfigWarning;
-pub use mask::Masker;
+pub use mask::{MASK, MaskStream, Masker};
 
 /// The effective configuration of a run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -1,17 +1,26 @@
-//! The seam between the runner and rendering/notifying: after the tee, the runner calls one
-//! [`Delivery`] with the parsed output, and turns its result into the exit code.
+//! The seam between the runner and rendering/notifying: before the tee, the runner asks the
+//! [`Delivery`] what to mask; after it, it calls the delivery with the parsed output, and turns
+//! its result into the exit code.
 //!
 //! [`super::Post`] is the delivery tfpost uses: it renders and posts to GitHub, Slack or stdout.
 
 use super::RunOutput;
 use super::log::Log;
 use super::settings::{RunSettings, Target};
+use crate::config::Masker;
 
-/// Renders and posts a finished run. Called once, after the tee ended; the raw output is
-/// already on stdout, so an implementation must never write Terraform's output again, and for
-/// SPEC guarantee 3 it writes every message it could not post to stderr before returning the
-/// failure.
+/// Renders and posts a finished run.
 pub trait Delivery {
+    /// Called once, before any output is read: loads what the delivery needs (configuration)
+    /// and returns the masker for everything tfpost writes from then on: the tee'd output,
+    /// the wrapped command's stderr and tfpost's own messages. Problems are reported on `log`
+    /// and never stop the run: the output must still reach stdout.
+    fn prepare(&mut self, settings: &RunSettings, log: &Log) -> Masker;
+
+    /// Called once, after the tee ended, with a `log` masked by what [`Delivery::prepare`]
+    /// returned. The raw output is already on stdout, so an implementation must never write
+    /// Terraform's output again, and for SPEC guarantee 3 it writes every message it could not
+    /// post to stderr before returning the failure.
     fn deliver(
         &mut self,
         run: &RunOutput<'_>,

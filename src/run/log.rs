@@ -1,10 +1,14 @@
 //! tfpost's own diagnostics. They go to stderr only: stdout carries Terraform's bytes and nothing
 //! else (until the `stdout` target appends its message after them).
+//!
+//! Everything written through a [`Log`] is masked (config `mask:` and tfpost's own credentials)
+//! once the run knows its masker ([`Log::masked_by`]).
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use super::settings::Verbosity;
+use crate::config::Masker;
 
 /// Where diagnostics go: stderr, shared between threads (the stderr tee writes Terraform's
 /// stderr there too, so a whole line of ours is written under the lock at once).
@@ -13,6 +17,7 @@ pub struct Log {
     verbosity: Verbosity,
     colour: bool,
     sink: Arc<Mutex<Box<dyn Write + Send>>>,
+    masker: Arc<Masker>,
 }
 
 impl std::fmt::Debug for Log {
@@ -49,6 +54,15 @@ impl Log {
             verbosity,
             colour,
             sink: Arc::new(Mutex::new(sink)),
+            masker: Arc::new(Masker::default()),
+        }
+    }
+
+    /// The same log (same sink, same lock), masking everything it writes with `masker`.
+    pub fn masked_by(&self, masker: Masker) -> Log {
+        Log {
+            masker: Arc::new(masker),
+            ..self.clone()
         }
     }
 
@@ -72,9 +86,17 @@ impl Log {
         self.line(Level::Debug, &msg.to_string());
     }
 
-    /// Write raw bytes (Terraform's stderr, a dry-run message body) under the same lock, so they
-    /// never interleave mid-line with a diagnostic. Errors are returned: the caller decides.
+    /// Write a whole text of raw bytes (a dry-run message body, a message that could not be
+    /// posted), masked, under the same lock, so it never interleaves mid-line with a diagnostic.
+    /// Errors are returned: the caller decides.
     pub fn write_raw(&self, bytes: &[u8]) -> std::io::Result<()> {
+        self.write_masked(&self.masker.mask_bytes(bytes))
+    }
+
+    /// Write bytes the caller has masked already: Terraform's stderr, which a
+    /// [`crate::config::MaskStream`] masks across reads (masking each read alone would miss a
+    /// secret split between two).
+    pub fn write_masked(&self, bytes: &[u8]) -> std::io::Result<()> {
         let mut sink = self
             .sink
             .lock()
@@ -98,13 +120,14 @@ impl Log {
             Level::Info => ("", "\x1b[1m"),
             Level::Debug => ("debug: ", "\x1b[2m"),
         };
+        let msg = self.masker.mask_str(msg);
         let text = if self.colour {
             format!("{colour}tfpost:\x1b[0m {label}{msg}\n")
         } else {
             format!("tfpost: {label}{msg}\n")
         };
         // A diagnostic that cannot be written (stderr closed) has nowhere else to go.
-        let _ = self.write_raw(text.as_bytes());
+        let _ = self.write_masked(text.as_bytes());
     }
 }
 
@@ -146,6 +169,28 @@ pub(crate) mod tests {
         let log = Log::to_writer(Verbosity::Verbose, false, Box::new(out.clone()));
         log.debug("detail");
         assert_eq!(out.text(), "tfpost: debug: detail\n");
+    }
+
+    #[test]
+    fn masked_values_never_reach_stderr() {
+        let out = Captured::default();
+        let masker =
+            Masker::new(vec!["s3cr3t".into()], &["tok_[a-z]+".to_string()]).expect("valid masker");
+        let log = Log::to_writer(Verbosity::Verbose, false, Box::new(out.clone()));
+        let masked = log.masked_by(masker);
+        masked.error("cannot run `s3cr3t`");
+        masked.debug(format_args!("token tok_abc"));
+        masked.write_raw(b"body s3cr3t\n").expect("captured writer");
+        // Already masked by the caller's stream: written as it is.
+        masked
+            .write_masked(b"*** as is\n")
+            .expect("captured writer");
+        log.warn("the unmasked log is the same sink");
+        assert_eq!(
+            out.text(),
+            "tfpost: error: cannot run `***`\ntfpost: debug: token ***\nbody ***\n*** as is\n\
+             tfpost: warning: the unmasked log is the same sink\n"
+        );
     }
 
     #[test]

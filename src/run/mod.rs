@@ -3,10 +3,13 @@
 //! [`Delivery`] and exit with the code CI must see.
 //!
 //! ```text
+//!  Delivery::prepare --> Masker (config `mask:`, tfpost's credentials): masks stdout, stderr
+//!           |            and every line of the Log from the first byte on
+//!           v
 //!  stdin | child stdout --tee--> stdout          child stderr --tee--> stderr     (never wait)
 //!                  \                                   /
-//!                   +---> spool (memory, then disk) <-+
-//!                                  |
+//!                   +---> spool (memory, then disk) <-+    (raw bytes: the delivery masks
+//!                                  |                         what it renders)
 //!                           parser thread  --> Parsed + RawOutput --> Delivery --> exit code
 //! ```
 //!
@@ -35,6 +38,7 @@ pub use log::Log;
 pub use post::Post;
 pub use settings::{RunKind, RunSettings, Target, Verbosity};
 
+use crate::config::Masker;
 use crate::env::Env;
 use spool::{Spool, Stream};
 
@@ -124,6 +128,10 @@ pub fn run(
     delivery: &mut dyn Delivery,
     log: &Log,
 ) -> u8 {
+    // Before anything is read: the masker applies to the tee from its first byte, and to every
+    // line tfpost writes from here on.
+    let masker = delivery.prepare(settings, log);
+    let log = &log.masked_by(masker.clone());
     let signals = match signals::Signals::install() {
         Ok(signals) => Some(signals),
         Err(err) => {
@@ -153,9 +161,11 @@ pub fn run(
                 );
             }
             let watcher = signals.map(|s| s.watch_pipe(log.clone()));
+            // The tee polls stdin's fd to notice idleness (masking). The lock's 8 KiB buffer
+            // never holds bytes the fd no longer shows: reads of 64 KiB bypass it while empty.
             let stats = tee::tee(
                 std::io::stdin().lock(),
-                &mut std::io::stdout().lock(),
+                tee::TeeOutput::new(&mut std::io::stdout().lock(), &masker),
                 Stream::Stdout,
                 &spool,
                 log,
@@ -167,7 +177,7 @@ pub fn run(
             log.debug(format_args!("read {} bytes from stdin", stats.bytes));
             (CommandStatus::Piped, stats)
         }
-        Input::Command(argv) => match wrap(&argv, signals, env, &spool, log) {
+        Input::Command(argv) => match wrap(&argv, signals, env, &spool, &masker, log) {
             Ok(result) => result,
             Err(code) => {
                 // Nothing ran, so there is nothing to parse or post.
@@ -249,6 +259,7 @@ fn wrap(
     signals: Option<signals::Signals>,
     env: &Environment,
     spool: &Arc<Spool>,
+    masker: &Masker,
     log: &Log,
 ) -> Result<(CommandStatus, tee::TeeStats), u8> {
     let Some((program, args)) = argv.split_first() else {
@@ -296,11 +307,12 @@ fn wrap(
     let cutoff = Arc::new(tee::Cutoff::default());
     let out_thread = {
         let (spool, log, cutoff) = (spool.clone(), log.clone(), cutoff.clone());
+        let masker = masker.clone();
         std::thread::spawn(move || {
             let mut stdout = std::io::stdout().lock();
             let stats = tee::tee_child_pipe(
                 child_stdout,
-                &mut stdout,
+                tee::TeeOutput::new(&mut stdout, &masker),
                 Stream::Stdout,
                 &spool,
                 &log,
@@ -312,11 +324,12 @@ fn wrap(
     };
     let err_thread = {
         let (spool, log, cutoff) = (spool.clone(), log.clone(), cutoff.clone());
+        let masker = masker.clone();
         std::thread::spawn(move || {
             let mut stderr = tee::LogWriter(&log);
             let stats = tee::tee_child_pipe(
                 child_stderr,
-                &mut stderr,
+                tee::TeeOutput::new(&mut stderr, &masker),
                 Stream::Stderr,
                 &spool,
                 &log,

@@ -4,6 +4,7 @@
 //! Whatever fails here, Terraform's output is already on stdout; a message that could not be
 //! posted is written to stderr (SPEC guarantee 3) and reported as a [`TargetFailure`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -26,15 +27,20 @@ use crate::render::user_template::{UserTemplate, github_or_builtin};
 use crate::render::{self, RenderContext};
 
 /// Renders and posts for real. Holds the process facts it needs, passed in by `main`.
-#[derive(Debug, Clone)]
 pub struct Post {
     env: Env,
     cwd: PathBuf,
+    /// Resolved by [`Delivery::prepare`], before the tee, and used by [`Delivery::deliver`].
+    resolved: Option<Resolved>,
 }
 
 impl Post {
     pub fn new(env: Env, cwd: PathBuf) -> Post {
-        Post { env, cwd }
+        Post {
+            env,
+            cwd,
+            resolved: None,
+        }
     }
 }
 
@@ -53,14 +59,49 @@ struct Resolved {
 }
 
 impl Delivery for Post {
+    /// The config is read once, here: the masker it makes must be known before the tee starts.
+    fn prepare(&mut self, settings: &RunSettings, log: &Log) -> Masker {
+        let resolved = self.resolve(settings, log);
+        let masker = resolved.masker.clone();
+        self.resolved = Some(resolved);
+        masker
+    }
+
     fn deliver(
         &mut self,
         run: &RunOutput<'_>,
         settings: &RunSettings,
         log: &Log,
     ) -> Result<(), DeliveryError> {
-        let resolved = self.resolve(settings, log);
+        let resolved = match self.resolved.take() {
+            Some(resolved) => resolved,
+            None => self.resolve(settings, log),
+        };
         let targets = choose_targets(settings, &resolved.config, &resolved.ci);
+        // Masked before rendering as well as after: rendering escapes plan text (`&lt;`, a word
+        // joiner after `@`) and cuts it to the size limits, and a secret so changed or cut in
+        // half is no longer found in the rendered message.
+        let parsed = match mask_parsed(run.parsed, &resolved.masker) {
+            Ok(parsed) => parsed,
+            Err(reason) => {
+                // Nothing can be rendered without the secrets, not even for stderr.
+                let reason = format!("cannot mask the parsed output ({reason}); nothing posted");
+                return Err(DeliveryError {
+                    failures: targets
+                        .into_iter()
+                        .map(|target| TargetFailure {
+                            target,
+                            reason: reason.clone(),
+                        })
+                        .collect(),
+                    ignored: resolved.config.ignore_notify_errors,
+                });
+            }
+        };
+        let run = &RunOutput {
+            parsed: &parsed,
+            ..*run
+        };
         if targets.is_empty() {
             log.warn(
                 "nothing to notify: no GitHub token with a pull request or commit, no Slack \
@@ -96,18 +137,19 @@ impl Delivery for Post {
 impl Post {
     /// Config, CI context, and what templates see. A config file that cannot be used is
     /// reported, the messages are still rendered with the defaults (for stderr), and
-    /// [`Resolved::blocked`] stops every post.
+    /// [`Resolved::blocked`] stops every post. What is wrong with the config is reported once
+    /// the masker is known, as it may quote a value the config masks.
     fn resolve(&self, settings: &RunSettings, log: &Log) -> Resolved {
         let mut blocked = None;
+        let mut warnings = Vec::new();
+        let mut error = None;
         let mut config = match config::load(settings.config.as_deref(), &self.cwd, &self.env) {
             Ok(loaded) => {
-                for warning in &loaded.warnings {
-                    log.warn(warning);
-                }
+                warnings.extend(loaded.warnings.iter().map(ToString::to_string));
                 loaded.config
             }
             Err(err) => {
-                log.error(format!(
+                error = Some(format!(
                     "{err}; nothing is posted until the config is fixed (each message is written here instead)"
                 ));
                 blocked = Some(format!("the config file cannot be used ({err})"));
@@ -116,6 +158,14 @@ impl Post {
                 config
             }
         };
+        let masker = config.masker(&self.env);
+        let log = &log.masked_by(masker.clone());
+        if let Some(error) = error {
+            log.error(error);
+        }
+        for warning in warnings {
+            log.warn(warning);
+        }
         let from_file = config.ci_overrides().unwrap_or_else(|message| {
             log.warn(format!("config key `ci`: {message}; ignored"));
             ci::CiOverrides::default()
@@ -144,7 +194,6 @@ impl Post {
             pr_author: None,
             sha: ci.sha.clone(),
         };
-        let masker = config.masker(&self.env);
         Resolved {
             config,
             ci,
@@ -311,7 +360,7 @@ impl Post {
             }
             Parsed::Terraform(Err(err)) => {
                 let kind = report_kind(settings.kind);
-                let raw = run.raw.to_text_lossy();
+                let raw = raw_text(run, &r.masker);
                 (
                     render::slack::render_parse_failure(
                         raw.as_bytes(),
@@ -399,7 +448,7 @@ fn github_message(
     match run.parsed {
         Parsed::Terraform(Ok(report)) => {
             let template = user_template(settings, &r.config, Some(report), log);
-            let raw = run.raw.to_text_lossy();
+            let raw = raw_text(run, &r.masker);
             let (message, error) = github_or_builtin(
                 template.as_ref(),
                 report,
@@ -413,7 +462,7 @@ fn github_message(
             message
         }
         Parsed::Terraform(Err(err)) => {
-            let raw = run.raw.to_text_lossy();
+            let raw = raw_text(run, &r.masker);
             render::github::parse_failure(raw.as_bytes(), &err.to_string(), &r.ctx)
         }
         Parsed::Fmt(fmt) => render::fmt::github(fmt, &r.ctx),
@@ -666,16 +715,49 @@ fn mask_github(message: GithubMessage, masker: &Masker) -> GithubMessage {
     }
 }
 
-/// Masks every string of the message. Through JSON so that no field is missed; a message that
-/// cannot round-trip is not posted rather than posted unmasked.
+/// Masks every string of the message; one that cannot be masked is not posted rather than
+/// posted unmasked.
 fn mask_slack(message: SlackMessage, masker: &Masker) -> Result<SlackMessage, String> {
     if masker.is_empty() {
         return Ok(message);
     }
-    let mut value = serde_json::to_value(&message)
-        .map_err(|e| format!("cannot mask the Slack message: {e}"))?;
-    mask_json(&mut value, masker);
-    serde_json::from_value(value).map_err(|e| format!("cannot mask the Slack message: {e}"))
+    mask_serde(&message, masker).map_err(|e| format!("cannot mask the Slack message: {e}"))
+}
+
+/// The parsed output with every string of the model masked (addresses, diffs, diagnostics),
+/// for the renderers.
+fn mask_parsed<'a>(parsed: &'a Parsed, masker: &Masker) -> Result<Cow<'a, Parsed>, String> {
+    if masker.is_empty() {
+        return Ok(Cow::Borrowed(parsed));
+    }
+    Ok(Cow::Owned(match parsed {
+        Parsed::Terraform(Ok(report)) => Parsed::Terraform(Ok(mask_serde(report, masker)?)),
+        // The error says what was not recognised, never the output's text.
+        Parsed::Terraform(Err(err)) => Parsed::Terraform(Err(err.clone())),
+        Parsed::Fmt(fmt) => Parsed::Fmt(mask_serde(fmt, masker)?),
+    }))
+}
+
+/// The raw output the renderers quote, masked. Masked as a whole: a secret across two reads of
+/// the stream is in one piece here.
+fn raw_text(run: &RunOutput<'_>, masker: &Masker) -> String {
+    let raw = run.raw.to_text_lossy();
+    match masker.mask_str(&raw) {
+        Cow::Borrowed(_) => raw,
+        Cow::Owned(masked) => masked,
+    }
+}
+
+/// `value` with every string in it masked. Through its JSON form so that no field is missed,
+/// now or when the type grows one; a value that no longer deserialises (a pattern that matched
+/// an enum's name) is an error, not a value with the secret left in.
+fn mask_serde<T: serde::Serialize + serde::de::DeserializeOwned>(
+    value: &T,
+    masker: &Masker,
+) -> Result<T, String> {
+    let mut json = serde_json::to_value(value).map_err(|e| e.to_string())?;
+    mask_json(&mut json, masker);
+    serde_json::from_value(json).map_err(|e| e.to_string())
 }
 
 fn mask_json(value: &mut serde_json::Value, masker: &Masker) {
