@@ -38,6 +38,18 @@ fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 
+/// [`is_ident_char`] for each byte value, so that scanning an identifier costs a load per byte.
+static IDENT_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+        b += 1;
+    }
+    table
+};
+
 /// A quoted for_each key with Terraform's escapes (`\"`, `\\`, `\n`, `\u00e9`...).
 fn quoted(input: &str) -> IResult<&str, &str> {
     let bytes = input.as_bytes();
@@ -63,6 +75,14 @@ fn quoted(input: &str) -> IResult<&str, &str> {
 
 /// `[0]`, `["key"]`, or `[*]` (0.11 shows splats in some messages).
 fn index(input: &str) -> IResult<&str, &str> {
+    // The count index, by far the most common, is scanned as bytes: this runs for every
+    // header and progress line of a plan, and the combinators below cost several times more.
+    if let Some(digits) = input.strip_prefix('[') {
+        let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+        if end > 0 && digits.as_bytes().get(end) == Some(&b']') {
+            return Ok((&digits[end + 1..], &digits[..end]));
+        }
+    }
     delimited(char('['), alt((digit1, quoted, tag("*"))), char(']')).parse(input)
 }
 
@@ -71,7 +91,7 @@ fn index(input: &str) -> IResult<&str, &str> {
 fn ident(input: &str) -> IResult<&str, &str> {
     let end = input
         .bytes()
-        .position(|b| !is_ident_char(char::from(b)))
+        .position(|b| !IDENT_BYTES[usize::from(b)])
         .unwrap_or(input.len());
     if end == 0 {
         return Err(nom::Err::Error(nom::error::Error::new(
