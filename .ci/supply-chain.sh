@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Supply-chain checks, all offline (README, "Supply chain"):
+# Supply-chain checks (README, "Supply chain"). Nothing is fetched but crates from crates.io: the
+# RustSec database comes from the repository.
 #   - cargo-deny: RustSec advisories against the snapshot vendored in supply-chain/advisory-db/,
 #     licenses, banned crates (OpenSSL, native-tls, a second rustls crypto provider), sources;
 #   - no OpenSSL or native-tls anywhere in `cargo tree`, on any target, dev-dependencies included.
@@ -13,7 +14,7 @@ deny="$cargo_bin/cargo-deny"
 
 # cargo-deny is built from crates.io once per machine and kept in ~/.cargo/bin.
 if [ "$("$deny" --version 2>/dev/null)" != "cargo-deny $deny_version" ]; then
-  echo "supply-chain: building cargo-deny $deny_version (once per machine, ~4-5 minutes on 2 cores)" >&2
+  echo "supply-chain: building cargo-deny $deny_version (once per machine: about 4 minutes on 2 cores)" >&2
   # Its release profile asks for fat LTO and a single codegen unit: a slower build of a tool that
   # runs for a second. Plain release settings instead.
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
