@@ -78,7 +78,10 @@ fn index(input: &str) -> IResult<&str, &str> {
     // The count index, by far the most common, is scanned as bytes: this runs for every
     // header and progress line of a plan, and the combinators below cost several times more.
     if let Some(digits) = input.strip_prefix('[') {
-        let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+        let end = digits
+            .bytes()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(digits.len());
         if end > 0 && digits.as_bytes().get(end) == Some(&b']') {
             return Ok((&digits[end + 1..], &digits[..end]));
         }

@@ -731,11 +731,86 @@ fn mask_parsed<'a>(parsed: &'a Parsed, masker: &Masker) -> Result<Cow<'a, Parsed
         return Ok(Cow::Borrowed(parsed));
     }
     Ok(Cow::Owned(match parsed {
-        Parsed::Terraform(Ok(report)) => Parsed::Terraform(Ok(mask_serde(report, masker)?)),
+        Parsed::Terraform(Ok(report)) => match mask_report(report, masker)? {
+            Some(masked) => Parsed::Terraform(Ok(masked)),
+            // Nothing to hide: no copy of a report that may hold 50,000 resources.
+            None => return Ok(Cow::Borrowed(parsed)),
+        },
         // The error says what was not recognised, never the output's text.
         Parsed::Terraform(Err(err)) => Parsed::Terraform(Err(err.clone())),
         Parsed::Fmt(fmt) => Parsed::Fmt(mask_serde(fmt, masker)?),
     }))
+}
+
+/// The report with every string masked. Resources and drift go one at a time (through [`mask_each`]):
+/// the JSON form of a 50,000-resource report at once would cost several times the report's
+/// memory. The rest goes through [`mask_serde`] whole; the struct literal names every field, so
+/// a field added to [`Report`] cannot be left out here without a compile error.
+/// `None` when nothing in it needed masking.
+fn mask_report(report: &Report, masker: &Masker) -> Result<Option<Report>, String> {
+    let Report {
+        schema,
+        kind,
+        result,
+        tool,
+        terraform_version,
+        summary,
+        resources,
+        outputs,
+        drift,
+        warnings,
+        errors,
+        sections,
+        omitted_diffs,
+    } = report;
+    let rest = Report {
+        schema: *schema,
+        kind: *kind,
+        result: *result,
+        tool: *tool,
+        terraform_version: terraform_version.clone(),
+        summary: *summary,
+        resources: Vec::new(),
+        outputs: outputs.clone(),
+        drift: Vec::new(),
+        warnings: warnings.clone(),
+        errors: errors.clone(),
+        sections: sections.clone(),
+        omitted_diffs: *omitted_diffs,
+    };
+    let masked_resources = mask_each(resources, masker)?;
+    let masked_drift = mask_each(drift, masker)?;
+    let mut rest_json = serde_json::to_value(&rest).map_err(|e| e.to_string())?;
+    if !mask_json(&mut rest_json, masker) && masked_resources.is_none() && masked_drift.is_none() {
+        return Ok(None);
+    }
+    let mut masked: Report = serde_json::from_value(rest_json).map_err(|e| e.to_string())?;
+    masked.resources = masked_resources.unwrap_or_else(|| resources.clone());
+    masked.drift = masked_drift.unwrap_or_else(|| drift.clone());
+    Ok(Some(masked))
+}
+
+/// Each element masked on its own; `None` when none needed it. Once one did, the others are
+/// cloned, not rebuilt.
+fn mask_each<T>(items: &[T], masker: &Masker) -> Result<Option<Vec<T>>, String>
+where
+    T: Clone + serde::Serialize + serde::de::DeserializeOwned,
+{
+    let mut masked: Option<Vec<T>> = None;
+    for (i, item) in items.iter().enumerate() {
+        let mut json = serde_json::to_value(item).map_err(|e| e.to_string())?;
+        if mask_json(&mut json, masker) {
+            let out = masked.get_or_insert_with(|| {
+                let mut out = Vec::with_capacity(items.len());
+                out.extend_from_slice(&items[..i]);
+                out
+            });
+            out.push(serde_json::from_value(json).map_err(|e| e.to_string())?);
+        } else if let Some(out) = masked.as_mut() {
+            out.push(item.clone());
+        }
+    }
+    Ok(masked)
 }
 
 /// The raw output the renderers quote, masked. Masked as a whole: a secret across two reads of
@@ -760,12 +835,32 @@ fn mask_serde<T: serde::Serialize + serde::de::DeserializeOwned>(
     serde_json::from_value(json).map_err(|e| e.to_string())
 }
 
-fn mask_json(value: &mut serde_json::Value, masker: &Masker) {
+/// Masks every string in `value`; true when any changed.
+fn mask_json(value: &mut serde_json::Value, masker: &Masker) -> bool {
     match value {
-        serde_json::Value::String(s) => *s = masker.mask_str(s).into_owned(),
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| mask_json(v, masker)),
-        serde_json::Value::Object(map) => map.values_mut().for_each(|v| mask_json(v, masker)),
-        _ => {}
+        serde_json::Value::String(s) => match masker.mask_str(s) {
+            Cow::Borrowed(_) => false,
+            Cow::Owned(masked) => {
+                *s = masked;
+                true
+            }
+        },
+        // Every element is masked: no stopping at the first change.
+        serde_json::Value::Array(items) => {
+            let mut changed = false;
+            for v in items {
+                changed |= mask_json(v, masker);
+            }
+            changed
+        }
+        serde_json::Value::Object(map) => {
+            let mut changed = false;
+            for v in map.values_mut() {
+                changed |= mask_json(v, masker);
+            }
+            changed
+        }
+        _ => false,
     }
 }
 
