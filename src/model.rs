@@ -207,24 +207,24 @@ pub struct ResourceChange {
     /// Why, when Terraform says: `forces replacement`, `tainted`, `replace requested`,
     /// `replace_triggered_by`, `because ... is not in configuration`, `config refers to values
     /// not yet known`, ...
-    pub reason: Option<String>,
+    pub reason: Option<Box<str>>,
     /// For a move (alone or combined with another action), the address it moved from.
-    pub from_address: Option<String>,
+    pub from_address: Option<Box<str>>,
     /// For an import (alone or combined with another action), the import ID when printed.
-    pub import_id: Option<String>,
+    pub import_id: Option<Box<str>>,
     /// True when the resource is also imported by this plan while its main action is another
     /// one (`# (imported from "id")` under `will be updated in-place`).
     pub imported: bool,
     /// For a replace, which object goes first.
     pub replace_order: Option<ReplaceOrder>,
     /// The deposed object's key for `(deposed object KEY)` entries.
-    pub deposed: Option<String>,
+    pub deposed: Option<Box<str>>,
     /// The label of the section (Terragrunt module) this resource belongs to, when the stream
     /// holds several.
-    pub section: Option<String>,
+    pub section: Option<Box<str>>,
     /// The change block as Terraform printed it (colour removed), from the symbol line to the
     /// closing brace; `null` when Terraform printed none or it was not kept.
-    pub diff: Option<String>,
+    pub diff: Option<Box<str>>,
 }
 
 /// A root module output's change.

@@ -309,8 +309,8 @@ fn the_diff_budget_keeps_the_first_diffs() {
     let total: usize = report
         .resources
         .iter()
-        .filter_map(|r| r.diff.as_ref())
-        .map(String::len)
+        .filter_map(|r| r.diff.as_deref())
+        .map(str::len)
         .sum();
     assert!(total <= 10_000);
 }

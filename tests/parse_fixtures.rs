@@ -129,7 +129,7 @@ fn from_report(report: &Report, with_outputs: bool, truth: &Comparable) -> Compa
             .entry((r.address.to_string(), r.action.as_str().to_string()))
             .or_default() += 1;
         if let Some(from) = &r.from_address {
-            c.moves.push((r.address.to_string(), from.clone()));
+            c.moves.push((r.address.to_string(), from.to_string()));
         }
     }
     if with_outputs {

@@ -106,7 +106,14 @@ fn ident(input: &str) -> IResult<&str, &str> {
 }
 
 fn step(input: &str) -> IResult<&str, (&str, Option<&str>)> {
-    (ident, opt(index)).parse(input)
+    let (rest, name) = ident(input)?;
+    // Most steps have no key: settled by one byte, before the key parsers build an error.
+    if !rest.starts_with('[') {
+        return Ok((rest, (name, None)));
+    }
+    (opt(index))
+        .parse(rest)
+        .map(|(rest, key)| (rest, (name, key)))
 }
 
 /// Parses an address at the start of `input`; returns it and the rest of the line.

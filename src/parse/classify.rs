@@ -329,9 +329,9 @@ fn legacy_resource(text: &str) -> Option<LegacyResource<'_>> {
     };
     let rest = rest.trim_start();
     // An address has its type's dot before any space; 0.12+ body lines such as
-    // `+ resource "aws_x" "y" {` and `~ tags = {` do not, and are told apart here cheaply.
-    let first_word = rest.split_once(' ').map_or(rest, |(word, _)| word);
-    if !first_word.contains('.') {
+    // `+ resource "aws_x" "y" {` and `~ tags = {` do not, and are told apart here cheaply: one
+    // of them comes with every resource of a plan.
+    if !rest.bytes().take_while(|b| *b != b' ').any(|b| b == b'.') {
         return None;
     }
     let (address, mut after) = parse_address(rest)?;

@@ -10,6 +10,7 @@ mod address;
 mod classify;
 mod diagnostic;
 mod line;
+mod newlines;
 mod section;
 
 use std::collections::HashMap;
@@ -109,9 +110,12 @@ impl Parser {
             Ok(text) => {
                 let coloured = memchr::memchr(0x1b, lines).is_some();
                 let mut start = 0;
-                for newline in memchr::memchr_iter(b'\n', lines) {
+                for newline in newlines::newlines(lines) {
                     let line = &text[start..newline];
                     start = newline + 1;
+                    if !coloured && self.take_body_line(line) {
+                        continue;
+                    }
                     if line.len() > MAX_LINE_BYTES {
                         self.line(line.as_bytes());
                     } else {
@@ -136,6 +140,27 @@ impl Parser {
         } else {
             self.partial.extend_from_slice(bytes);
         }
+    }
+
+    /// Hands a colour-free resource body line straight to its block, skipping the
+    /// normalisation and classification every other line goes through; false when `text` is
+    /// not one (see [`SectionParser::take_body_line`]).
+    #[inline]
+    fn take_body_line(&mut self, text: &str) -> bool {
+        // Such a line has no Terragrunt prefix, so its section is the one `feed_section` would
+        // pick when that is the section of the previous line.
+        let Some(last) = self.last_section else {
+            return false;
+        };
+        let section = &mut self.sections[last];
+        if section.label != self.group_label
+            || text.len() > MAX_LINE_BYTES
+            || !section.take_body_line(text, &self.budget)
+        {
+            return false;
+        }
+        self.lines += 1;
+        true
     }
 
     /// One complete line of any bytes, without its `\n`.
@@ -314,6 +339,59 @@ impl Parser {
             report.errors.extend(part.errors);
         }
         Ok(report)
+    }
+}
+
+/// The report of a run whose stdout and stderr were parsed apart (see `run::analyze`): stdout's,
+/// with what stderr adds, Terraform's diagnostics above all; stderr's alone when stdout held
+/// nothing recognisable (a wrapper that prints everything there).
+pub fn merge_streams(
+    stdout: Result<Report, ParseError>,
+    stderr: Result<Report, ParseError>,
+) -> Result<Report, ParseError> {
+    match (stdout, stderr) {
+        (Ok(mut report), Ok(extra)) => {
+            absorb(&mut report, extra);
+            Ok(report)
+        }
+        (Ok(report), Err(_)) | (Err(_), Ok(report)) => Ok(report),
+        (
+            Err(ParseError::NothingRecognized { bytes, lines }),
+            Err(ParseError::NothingRecognized {
+                bytes: more_bytes,
+                lines: more_lines,
+            }),
+        ) => Err(ParseError::NothingRecognized {
+            bytes: bytes + more_bytes,
+            lines: lines + more_lines,
+        }),
+    }
+}
+
+/// Adds `extra`'s findings to `report`; where both say something (summary, version), `report`'s
+/// stands.
+fn absorb(report: &mut Report, extra: Report) {
+    for error in &extra.errors {
+        if let Some(section) = report
+            .sections
+            .iter_mut()
+            .find(|section| section.label == error.section)
+        {
+            section.result = Outcome::Error;
+        }
+    }
+    report.resources.extend(extra.resources);
+    report.outputs.extend(extra.outputs);
+    report.drift.extend(extra.drift);
+    report.warnings.extend(extra.warnings);
+    report.errors.extend(extra.errors);
+    report.summary = report.summary.or(extra.summary);
+    report.terraform_version = report.terraform_version.take().or(extra.terraform_version);
+    report.omitted_diffs += extra.omitted_diffs;
+    if !report.errors.is_empty() {
+        report.result = Outcome::Error;
+    } else if report.result == Outcome::NoChanges && extra.result == Outcome::Changes {
+        report.result = Outcome::Changes;
     }
 }
 

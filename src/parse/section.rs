@@ -211,16 +211,38 @@ impl SectionParser {
         self.plan_summary.is_some() || self.apply_summary.is_some() || self.no_changes
     }
 
+    /// The open block, when `text` is one of its body lines: most lines of a big plan are
+    /// resource bodies, indented four or more, and inside a block whose symbol line was seen they
+    /// always continue it (see `block_takes`); nothing else needs to look at them.
+    fn body_block(&mut self, text: &str) -> Option<&mut Block> {
+        if self.diagnostic.is_some() || !text.starts_with("    ") {
+            return None;
+        }
+        self.block.as_mut().filter(|block| block.started)
+    }
+
+    /// Takes `text` when it is a body line of the open block that ends in a visible character,
+    /// and says whether it did. A colour-free line like that is already normalised (no CR at
+    /// its end, no Terragrunt prefix before four spaces), so the caller tries this first: it is
+    /// the parse's hot path.
+    #[inline]
+    pub fn take_body_line(&mut self, text: &str, budget: &DiffBudget) -> bool {
+        if text
+            .as_bytes()
+            .last()
+            .is_some_and(|b| !b.is_ascii_whitespace())
+            && let Some(block) = self.body_block(text)
+        {
+            block.append(text, budget);
+            return true;
+        }
+        false
+    }
+
     /// Feeds one line (colour, CR and prefix already removed).
     pub fn feed(&mut self, text: &str, budget: &mut DiffBudget) -> Feed {
-        // Most lines of a big plan are resource bodies, indented four or more: inside a block
-        // whose symbol line was seen, they always continue it (see `block_takes`) and nothing
-        // else needs to look at them.
-        if self.diagnostic.is_none()
-            && text.starts_with("    ")
-            && let Some(block) = self.block.as_mut()
-            && block.started
-            && !is_blank(text)
+        if !is_blank(text)
+            && let Some(block) = self.body_block(text)
         {
             block.append(text, budget);
             return Feed::Taken;
@@ -370,14 +392,14 @@ impl SectionParser {
             return;
         };
         if let Some(from) = note.strip_prefix("moved from ") {
-            resource.from_address = Some(from.to_string());
+            resource.from_address = Some(from.into());
         } else if let Some(id) = note.strip_prefix("imported from ") {
             resource.imported = true;
-            resource.import_id = Some(unquote(id));
+            resource.import_id = Some(unquote(id).into());
         } else if note == "will be imported first" {
             resource.imported = true;
         } else if resource.reason.is_none() {
-            resource.reason = Some(note.to_string());
+            resource.reason = Some(note.into());
         }
     }
 
@@ -402,9 +424,9 @@ impl SectionParser {
                             .as_deref()
                             .is_some_and(|d| d.contains("# forces replacement"))
                     {
-                        r.reason = Some("forces replacement".to_string());
+                        r.reason = Some("forces replacement".into());
                     }
-                    r.diff = diff;
+                    r.diff = diff.map(String::into_boxed_str);
                 }
             }
             Open::Drift { index } => {
@@ -550,7 +572,7 @@ impl SectionParser {
             return;
         }
         let (address_text, from_address) = match from {
-            Some(to) => (to, Some(address.text.to_string())),
+            Some(to) => (to, Some(Box::from(address.text))),
             None => (address.text, None),
         };
         // A move names the new address second; its parts are what the resource is now.
@@ -560,9 +582,9 @@ impl SectionParser {
         };
         self.resources.push(ResourceChange {
             address: address_text.into(),
-            reason: reason.map(str::to_string),
+            reason: reason.map(Box::from),
             from_address,
-            deposed: deposed.map(str::to_string),
+            deposed: deposed.map(Box::from),
             ..new_resource(&parts, action, self.label.clone())
         });
         self.open(Open::Resource {
@@ -593,12 +615,12 @@ impl SectionParser {
             } else {
                 address.mode
             },
-            reason: reason.map(str::to_string),
+            reason: reason.map(Box::from),
             // 0.11 prints `-/+` for create_before_destroy replacements too, so only `+/-` says
             // anything about the order.
             replace_order: (action == Action::Replace && create_first)
                 .then_some(ReplaceOrder::CreateBeforeDelete),
-            deposed: deposed.then(|| "deposed".to_string()),
+            deposed: deposed.then(|| "deposed".into()),
             ..new_resource(&address, action, self.label.clone())
         });
         self.open(Open::Resource {
@@ -782,7 +804,7 @@ fn new_resource(address: &Address<'_>, action: Action, section: Option<String>) 
         imported: false,
         replace_order: None,
         deposed: None,
-        section,
+        section: section.map(String::into_boxed_str),
         diff: None,
     }
 }

@@ -1334,7 +1334,7 @@ mod tests {
             replace_order: None,
             deposed: None,
             section: None,
-            diff: diff.map(str::to_string),
+            diff: diff.map(Box::from),
         }
     }
 

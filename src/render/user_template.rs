@@ -379,7 +379,7 @@ mod tests {
                 mode: Mode::Managed,
                 action,
                 reason: None,
-                from_address: from.map(str::to_string),
+                from_address: from.map(Box::from),
                 import_id: None,
                 imported: false,
                 replace_order: None,

@@ -448,7 +448,12 @@ fn github_message(
     match run.parsed {
         Parsed::Terraform(Ok(report)) => {
             let template = user_template(settings, &r.config, Some(report), log);
-            let raw = raw_text(run, &r.masker);
+            // Only a user template can show the raw output; making it costs a copy of up to
+            // half a megabyte and a masking pass.
+            let raw = template
+                .as_ref()
+                .map(|_| raw_text(run, &r.masker))
+                .unwrap_or_default();
             let (message, error) = github_or_builtin(
                 template.as_ref(),
                 report,

@@ -138,6 +138,9 @@ impl Spool {
                 match append_record(spill, &chunk) {
                     Ok(()) => {
                         state.spilled_total += chunk.bytes.len() as u64;
+                        // The bytes are on disk: the buffer goes straight back to the tee,
+                        // which would otherwise take a fresh (zeroed, page-faulting) one.
+                        recycle_into(&mut state.free, chunk.bytes);
                         self.ready.notify_all();
                         return warning;
                     }
@@ -179,11 +182,7 @@ impl Spool {
 
     /// The consumer is done with a chunk's bytes.
     pub fn recycle(&self, buf: Vec<u8>) {
-        let mut state = self.lock();
-        // Kept at its length: [`Spool::buffer`] then has nothing to zero for a full read.
-        if state.free.len() < FREE_BUFFERS {
-            state.free.push(buf);
-        }
+        recycle_into(&mut self.lock().free, buf);
     }
 
     /// The consumer stopped for good (see [`ConsumerGuard`]).
@@ -213,9 +212,10 @@ impl Spool {
                 self.ready.notify_all();
                 return Ok(Some(chunk));
             }
-            if let Some(spill) = state.spill.as_mut() {
+            let queue = &mut *state;
+            if let Some(spill) = queue.spill.as_mut() {
                 if spill.read < spill.written {
-                    let chunk = read_record(spill)?;
+                    let chunk = read_record(spill, queue.free.pop().unwrap_or_default())?;
                     if spill.read == spill.written {
                         // Caught up: drop the file (it is unlinked, so its space is freed) and
                         // let producers use memory again.
@@ -267,7 +267,16 @@ fn append_record(spill: &mut Spill, chunk: &Chunk) -> std::io::Result<()> {
     Ok(())
 }
 
-fn read_record(spill: &mut Spill) -> std::io::Result<Chunk> {
+/// Keeps `buf` for reuse, at its length: [`Spool::buffer`] then has nothing to zero for a
+/// read of that size.
+fn recycle_into(free: &mut Vec<Vec<u8>>, buf: Vec<u8>) {
+    if free.len() < FREE_BUFFERS {
+        free.push(buf);
+    }
+}
+
+/// Reads the next record into `bytes` (a recycled buffer, resized to the record).
+fn read_record(spill: &mut Spill, mut bytes: Vec<u8>) -> std::io::Result<Chunk> {
     let mut header = [0u8; RECORD_HEADER];
     spill.file.read_exact_at(&mut header, spill.read)?;
     let stream = if header[0] == 0 {
@@ -276,7 +285,7 @@ fn read_record(spill: &mut Spill) -> std::io::Result<Chunk> {
         Stream::Stderr
     };
     let len = u32::from_le_bytes([header[1], header[2], header[3], header[4]]) as usize;
-    let mut bytes = vec![0u8; len];
+    bytes.resize(len, 0);
     spill
         .file
         .read_exact_at(&mut bytes, spill.read + RECORD_HEADER as u64)?;

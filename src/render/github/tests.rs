@@ -20,7 +20,7 @@ fn resource(address: &str, action: Action, diff: Option<&str>) -> ResourceChange
         replace_order: None,
         deposed: None,
         section: None,
-        diff: diff.map(str::to_string),
+        diff: diff.map(Box::from),
     }
 }
 
