@@ -126,16 +126,46 @@ impl LineAssembler {
     }
 }
 
+/// One parser per stream: Terraform writes the plan to stdout and diagnostics to stderr, and the
+/// two are read by different threads, so a stderr line can arrive in the middle of a resource's
+/// block on stdout; fed to the same parser it would end that block.
+struct StreamParsers {
+    options: ParseOptions,
+    stdout: Parser,
+    /// Made on the first stderr bytes.
+    stderr: Option<Parser>,
+}
+
 enum Analyzer {
-    Terraform(Parser),
+    Terraform(Box<StreamParsers>),
     Fmt(FmtParser),
 }
 
 impl Analyzer {
-    fn feed(&mut self, bytes: &[u8]) {
+    fn feed(&mut self, stream: Stream, bytes: &[u8]) {
         match self {
-            Analyzer::Terraform(parser) => parser.feed(bytes),
+            Analyzer::Terraform(parsers) => match stream {
+                Stream::Stdout => parsers.stdout.feed(bytes),
+                Stream::Stderr => parsers
+                    .stderr
+                    .get_or_insert_with(|| Parser::new(parsers.options.clone()))
+                    .feed(bytes),
+            },
             Analyzer::Fmt(parser) => parser.feed(bytes),
+        }
+    }
+
+    fn finish(self) -> Parsed {
+        match self {
+            Analyzer::Terraform(parsers) => {
+                let StreamParsers { stdout, stderr, .. } = *parsers;
+                let stdout = stdout.finish();
+                Parsed::Terraform(match stderr {
+                    Some(stderr) => crate::parse::merge_streams(stdout, stderr.finish()),
+                    None => stdout,
+                })
+            }
+            Analyzer::Fmt(parser) => Parsed::Fmt(parser.finish()),
         }
     }
 }
@@ -153,14 +183,21 @@ pub struct Analysis {
 pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
     let mut analyzer = match kind {
         RunKind::Fmt => Analyzer::Fmt(FmtParser::default()),
-        RunKind::Plan | RunKind::Apply => Analyzer::Terraform(Parser::new(ParseOptions {
-            kind: Some(if kind == RunKind::Apply {
-                Kind::Apply
-            } else {
-                Kind::Plan
-            }),
-            max_diff_bytes: Some(DIFF_BUDGET_BYTES),
-        })),
+        RunKind::Plan | RunKind::Apply => {
+            let options = ParseOptions {
+                kind: Some(if kind == RunKind::Apply {
+                    Kind::Apply
+                } else {
+                    Kind::Plan
+                }),
+                max_diff_bytes: Some(DIFF_BUDGET_BYTES),
+            };
+            Analyzer::Terraform(Box::new(StreamParsers {
+                stdout: Parser::new(options.clone()),
+                stderr: None,
+                options,
+            }))
+        }
     };
     let mut raw = RawOutput::default();
     let mut stdout_lines = LineAssembler::default();
@@ -174,7 +211,7 @@ pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
                     Stream::Stdout => &mut stdout_lines,
                     Stream::Stderr => &mut stderr_lines,
                 };
-                lines.push(&chunk.bytes, |l| analyzer.feed(l));
+                lines.push(&chunk.bytes, |l| analyzer.feed(chunk.stream, l));
                 spool.recycle(chunk.bytes);
             }
             Ok(None) => break,
@@ -187,17 +224,14 @@ pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
     // An unfinished last line (no trailing newline) still counts; a line break keeps it from
     // running into the other stream's last line.
     stdout_lines.finish(|l| {
-        analyzer.feed(l);
-        analyzer.feed(b"\n");
+        analyzer.feed(Stream::Stdout, l);
+        analyzer.feed(Stream::Stdout, b"\n");
     });
     stderr_lines.finish(|l| {
-        analyzer.feed(l);
-        analyzer.feed(b"\n");
+        analyzer.feed(Stream::Stderr, l);
+        analyzer.feed(Stream::Stderr, b"\n");
     });
-    let parsed = match analyzer {
-        Analyzer::Terraform(parser) => Parsed::Terraform(parser.finish()),
-        Analyzer::Fmt(parser) => Parsed::Fmt(parser.finish()),
-    };
+    let parsed = analyzer.finish();
     Analysis {
         parsed,
         raw,
@@ -208,6 +242,8 @@ pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Outcome;
+    use crate::run::spool::Chunk;
 
     #[test]
     fn lines_are_whole_whatever_the_reads() {
@@ -265,6 +301,37 @@ mod tests {
             assert!(tail == expected_tail);
             assert!(r.head == input[..RAW_HEAD_BYTES]);
         }
+    }
+
+    #[test]
+    fn a_stderr_line_between_two_stdout_reads_does_not_cut_a_block() {
+        let spool = Spool::new(1 << 20, None, 2);
+        let plan = "Terraform will perform the following actions:\n\n  \
+                    # null_resource.a will be updated in-place\n  \
+                    ~ resource \"null_resource\" \"a\" {\n      \
+                    ~ triggers = {\n          - token = \"abc\"\n        }\n    }\n\n\
+                    Plan: 0 to add, 1 to change, 0 to destroy.\n";
+        let cut = plan.find("- token").expect("line") + 4;
+        let chunk = |stream, text: &str| Chunk {
+            stream,
+            bytes: text.as_bytes().to_vec(),
+        };
+        // What a wrapped command's two pipes can give: stdout stops mid-line, stderr speaks, and
+        // stdout goes on.
+        spool.push(chunk(Stream::Stdout, &plan[..cut]));
+        spool.push(chunk(Stream::Stderr, "Warning: Deprecated attribute\n"));
+        spool.push(chunk(Stream::Stdout, &plan[cut..]));
+        spool.close_producer();
+        spool.close_producer();
+        let Parsed::Terraform(Ok(report)) = analyze(&spool, RunKind::Plan).parsed else {
+            panic!("no report");
+        };
+        let diff = report.resources[0].diff.as_deref().expect("diff");
+        assert!(diff.contains("- token = \"abc\""), "{diff}");
+        assert!(diff.ends_with("    }\n"), "{diff}");
+        assert_eq!(report.warnings.len(), 1);
+        assert_eq!(report.warnings[0].summary, "Deprecated attribute");
+        assert_eq!(report.result, Outcome::Changes);
     }
 
     #[test]
