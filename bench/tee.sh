@@ -2,13 +2,13 @@
 # Benchmark (not a test): `tfpost plan --dry-run` on a 50,000-resource plan piped in, against
 # `cat | cat` on the same file. Whole process, wall time (median of RUNS) and tfpost's peak RSS.
 #
-#   bash bench/tee.sh            # RUNS=7 by default
+#   bash bench/tee.sh            # RUNS=31 by default
 #
 # Targets (issue 5): within 3x the wall time of `cat | cat`, peak RSS <= 32 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-RUNS=${RUNS:-7}
+RUNS=${RUNS:-31}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 plan=$work/plan_50000.txt
@@ -36,23 +36,28 @@ rename() { sed -e "s/null_resource\.r\[/null_resource.r$1[/g" -e "s/\"null_resou
 } > "$plan"
 printf 'input: %s bytes, %s resource blocks, %s\n' "$(wc -c < "$plan")" "$(grep -c '^  # ' "$plan")" "$(grep '^Plan:' "$plan")"
 
-# Median wall time in milliseconds of a shell command, run RUNS times.
-median_ms() {
-  local times=()
-  for _ in $(seq "$RUNS"); do
-    local start end
-    start=$(date +%s%N)
-    bash -c "$1"
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+# Wall time in milliseconds of one run of a shell command.
+run_ms() {
+  local start end
+  start=$(date +%s%N)
+  bash -c "$1"
+  end=$(date +%s%N)
+  echo $(( (end - start) / 1000000 ))
 }
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 cat "$plan" > /dev/null # page cache
-base=$(median_ms "cat '$plan' | cat > /dev/null")
-pipe=$(median_ms "cat '$plan' | '$bin' plan --dry-run > /dev/null 2> /dev/null")
-wrap=$(median_ms "'$bin' plan --dry-run -- cat '$plan' > /dev/null 2> /dev/null")
+# The three commands take turns, RUNS rounds, so that a noisy moment of the machine (a VM's
+# neighbours) falls on all of them alike; each figure is the median of its RUNS times.
+: > "$work/base"; : > "$work/pipe"; : > "$work/wrap"
+for _ in $(seq "$RUNS"); do
+  run_ms "cat '$plan' | cat > /dev/null" >> "$work/base"
+  run_ms "cat '$plan' | '$bin' plan --dry-run > /dev/null 2> /dev/null" >> "$work/pipe"
+  run_ms "'$bin' plan --dry-run -- cat '$plan' > /dev/null 2> /dev/null" >> "$work/wrap"
+done
+base=$(median < "$work/base")
+pipe=$(median < "$work/pipe")
+wrap=$(median < "$work/wrap")
 # When the log is complete: the moment the reader of tfpost's stdout has every byte, while
 # tfpost may still be parsing. Shows that the tee never waits for the parser.
 size=$(wc -c < "$plan")
