@@ -95,9 +95,9 @@ fn sse2_block_mask(block: &[u8; BLOCK]) -> u64 {
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 use block_mask as simd_block_mask;
 
-/// The portable form of [`block_mask`]: a byte of a word is `\n` when it is zero after XOR with
-/// `\n` in every byte, and the exact zero-byte test (no carries between bytes) marks it with its
-/// high bit.
+/// Bit `i` set when `block[i]` is `\n`, portably, eight bytes to a 64-bit word: a byte of a word
+/// is `\n` when it is zero after XOR with `\n` in every byte, and the exact zero-byte test (no
+/// carries between bytes) marks it with its high bit.
 #[cfg_attr(all(target_arch = "x86_64", target_feature = "sse2"), allow(dead_code))]
 fn block_mask(block: &[u8; BLOCK]) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;

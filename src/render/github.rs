@@ -1274,7 +1274,9 @@ fn destroy_block(
 }
 
 fn list_item(r: &ResourceChange) -> String {
-    format!("{}{}", inline_code(&r.address), reason_suffix(r))
+    let mut item = inline_code(&r.address);
+    item.push_str(&reason_suffix(r));
+    item
 }
 
 /// The non-destructive resources by action (destroyed and replaced ones are in the caution

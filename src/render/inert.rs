@@ -27,6 +27,10 @@ const WORD_JOINER: char = '\u{2060}';
 /// as 2, as if line ends were stored as `\r\n`. Whichever of these GitHub does, a body within
 /// this count is within the limit.
 pub fn github_len(text: &str) -> usize {
+    if text.is_ascii() {
+        // One UTF-16 unit a byte: the common case, counted without decoding.
+        return text.len() + text.bytes().filter(|b| *b == b'\n').count();
+    }
     text.chars()
         .map(|c| if c == '\n' { 2 } else { c.len_utf16() })
         .sum()
@@ -85,6 +89,15 @@ fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
 /// The backtick string is longer than any run inside; a space pads text that starts or ends with
 /// a backtick (CommonMark strips one such space on each side).
 pub fn inline_code(text: &str) -> String {
+    if !text.is_empty() && !text.bytes().any(|b| matches!(b, b'`' | b'\n' | b'\r')) {
+        // Nearly every address and reason: one backtick each side is enough. A comment lists
+        // thousands of them.
+        let mut out = String::with_capacity(text.len() + 2);
+        out.push('`');
+        out.push_str(text);
+        out.push('`');
+        return out;
+    }
     let text = one_line(text);
     if text.is_empty() {
         return "` `".to_string();
