@@ -1,6 +1,8 @@
 //! The parser thread's side: take the tee'd bytes off the spool, assemble them into lines per
 //! stream, feed the right parser, and keep a bounded copy of the raw output.
 
+use std::collections::VecDeque;
+
 use crate::model::{Kind, Report};
 use crate::parse::{ParseError, ParseOptions, Parser};
 
@@ -28,37 +30,95 @@ pub const DIFF_BUDGET_BYTES: usize = 2 << 20;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawOutput {
     head: Vec<u8>,
-    /// A ring of the last bytes: `tail[tail_start..]` then `tail[..tail_start]` once full.
-    tail: Vec<u8>,
-    tail_start: usize,
+    /// The last bytes, oldest first, in the buffers they were read into: a read's buffer is
+    /// kept rather than copied (a ring would copy every byte of the output once, on the parser
+    /// thread). Holds at least the last [`RAW_TAIL_BYTES`] once that much came, and less than
+    /// that plus one buffer.
+    tail: VecDeque<TailPiece>,
+    /// Bytes in `tail`.
+    tail_bytes: usize,
     total: u64,
+}
+
+/// A buffer of the tail, from `start`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct TailPiece {
+    bytes: Vec<u8>,
+    start: usize,
+}
+
+impl TailPiece {
+    fn len(&self) -> usize {
+        self.bytes.len() - self.start
+    }
 }
 
 pub const RAW_HEAD_BYTES: usize = 256 << 10;
 pub const RAW_TAIL_BYTES: usize = 256 << 10;
 
+/// A read smaller than this is copied into the tail rather than kept: its buffer may be far
+/// larger than its bytes (the tee reads into 64 KiB buffers, Terraform often writes a line at a
+/// time), and many such buffers would hold far more memory than the tail's size.
+const TAIL_COPY_BELOW: usize = 16 << 10;
+
 impl RawOutput {
-    pub fn push(&mut self, mut bytes: &[u8]) {
+    /// Takes a read's bytes. `recycle` gets back the buffers the output no longer needs (this
+    /// one at once when it was copied).
+    pub fn push(&mut self, bytes: Vec<u8>, mut recycle: impl FnMut(Vec<u8>)) {
         self.total += bytes.len() as u64;
+        let mut start = 0;
         if self.head.len() < RAW_HEAD_BYTES {
-            let take = bytes.len().min(RAW_HEAD_BYTES - self.head.len());
-            self.head.extend_from_slice(&bytes[..take]);
-            bytes = &bytes[take..];
+            start = bytes.len().min(RAW_HEAD_BYTES - self.head.len());
+            self.head.extend_from_slice(&bytes[..start]);
         }
-        if bytes.len() >= RAW_TAIL_BYTES {
-            bytes = &bytes[bytes.len() - RAW_TAIL_BYTES..];
+        let len = bytes.len() - start;
+        if len == 0 {
+            recycle(bytes);
+            return;
         }
-        // Fill the ring up to its size, then overwrite the oldest bytes in place: each byte is
-        // copied once, whatever the input's size.
-        let room = RAW_TAIL_BYTES - self.tail.len();
-        let (fill, rest) = bytes.split_at(bytes.len().min(room));
-        self.tail.extend_from_slice(fill);
-        let mut rest = rest;
-        while !rest.is_empty() {
-            let n = rest.len().min(RAW_TAIL_BYTES - self.tail_start);
-            self.tail[self.tail_start..self.tail_start + n].copy_from_slice(&rest[..n]);
-            self.tail_start = (self.tail_start + n) % RAW_TAIL_BYTES;
-            rest = &rest[n..];
+        if len > RAW_TAIL_BYTES {
+            // A read larger than the tail (not the tee's, whose buffers are smaller): only its
+            // end can be kept, and the buffer goes back.
+            let end = bytes[bytes.len() - RAW_TAIL_BYTES..].to_vec();
+            recycle(bytes);
+            for piece in self.tail.drain(..) {
+                recycle(piece.bytes);
+            }
+            self.tail.push_back(TailPiece {
+                bytes: end,
+                start: 0,
+            });
+            self.tail_bytes = RAW_TAIL_BYTES;
+            return;
+        }
+        if len < TAIL_COPY_BELOW {
+            match self.tail.back_mut() {
+                // Into the last piece when it has room: small reads fill one buffer.
+                Some(last) if last.bytes.capacity() - last.bytes.len() >= len => {
+                    last.bytes.extend_from_slice(&bytes[start..]);
+                }
+                _ => {
+                    let mut piece = Vec::with_capacity(TAIL_COPY_BELOW.max(len) * 4);
+                    piece.extend_from_slice(&bytes[start..]);
+                    self.tail.push_back(TailPiece {
+                        bytes: piece,
+                        start: 0,
+                    });
+                }
+            }
+            recycle(bytes);
+        } else {
+            self.tail.push_back(TailPiece { bytes, start });
+        }
+        self.tail_bytes += len;
+        // Drop the oldest pieces the last RAW_TAIL_BYTES no longer reach.
+        while let Some(oldest) = self.tail.front()
+            && self.tail_bytes - oldest.len() >= RAW_TAIL_BYTES
+        {
+            self.tail_bytes -= oldest.len();
+            if let Some(piece) = self.tail.pop_front() {
+                recycle(piece.bytes);
+            }
         }
     }
 
@@ -67,16 +127,28 @@ impl RawOutput {
         self.total
     }
 
+    /// The last bytes kept: the last [`RAW_TAIL_BYTES`] after the head, or all of them.
+    fn tail(&self) -> Vec<u8> {
+        let mut skip = self.tail_bytes.saturating_sub(RAW_TAIL_BYTES);
+        let mut tail = Vec::with_capacity(self.tail_bytes - skip);
+        for piece in &self.tail {
+            let bytes = &piece.bytes[piece.start..];
+            let cut = skip.min(bytes.len());
+            tail.extend_from_slice(&bytes[cut..]);
+            skip -= cut;
+        }
+        tail
+    }
+
     /// True when the middle of the output was not kept.
     pub fn is_truncated(&self) -> bool {
-        self.total > (self.head.len() + self.tail.len()) as u64
+        self.total > (self.head.len() + self.tail_bytes.min(RAW_TAIL_BYTES)) as u64
     }
 
     /// The kept output as text (invalid UTF-8 replaced), with a line saying how much of the
     /// middle was left out, if anything was.
     pub fn to_text_lossy(&self) -> String {
-        let mut tail = self.tail[self.tail_start..].to_vec();
-        tail.extend_from_slice(&self.tail[..self.tail_start]);
+        let tail = self.tail();
         let mut text = String::from_utf8_lossy(&self.head).into_owned();
         let omitted = self.total - (self.head.len() + tail.len()) as u64;
         if omitted > 0 {
@@ -206,13 +278,12 @@ pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
     loop {
         match spool.pop() {
             Ok(Some(chunk)) => {
-                raw.push(&chunk.bytes);
                 let lines = match chunk.stream {
                     Stream::Stdout => &mut stdout_lines,
                     Stream::Stderr => &mut stderr_lines,
                 };
                 lines.push(&chunk.bytes, |l| analyzer.feed(chunk.stream, l));
-                spool.recycle(chunk.bytes);
+                raw.push(chunk.bytes, |buffer| spool.recycle(buffer));
             }
             Ok(None) => break,
             Err(err) => {
@@ -270,12 +341,12 @@ mod tests {
     #[test]
     fn raw_output_keeps_head_and_tail() {
         let mut raw = RawOutput::default();
-        raw.push(b"start\n");
+        raw.push(b"start\n".to_vec(), drop);
         let filler = vec![b'x'; 100_000];
         for _ in 0..20 {
-            raw.push(&filler);
+            raw.push(filler.clone(), drop);
         }
-        raw.push(b"\nError: the end\n");
+        raw.push(b"\nError: the end\n".to_vec(), drop);
         assert!(raw.is_truncated());
         let text = raw.to_text_lossy();
         assert!(text.starts_with("start\n"));
@@ -288,19 +359,42 @@ mod tests {
     #[test]
     fn raw_tail_is_the_last_bytes_whatever_the_pushes() {
         let input: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
-        let mut raw = RawOutput::default();
-        for piece in input.chunks(65_531) {
-            raw.push(piece);
-        }
-        let mut whole = RawOutput::default();
-        whole.push(&input);
         let expected_tail = &input[input.len() - RAW_TAIL_BYTES..];
-        for r in [&raw, &whole] {
-            let mut tail = r.tail[r.tail_start..].to_vec();
-            tail.extend_from_slice(&r.tail[..r.tail_start]);
-            assert!(tail == expected_tail);
-            assert!(r.head == input[..RAW_HEAD_BYTES]);
+        // Big reads (kept), small ones (copied), a mix, and everything at once.
+        for sizes in [
+            &[65_531][..],
+            &[100],
+            &[1, 70_000, 3, 16_384, 16_383],
+            &[input.len()],
+        ] {
+            let mut raw = RawOutput::default();
+            let mut recycled = 0;
+            let mut at = 0;
+            for size in sizes.iter().cycle() {
+                if at == input.len() {
+                    break;
+                }
+                let end = (at + size).min(input.len());
+                raw.push(input[at..end].to_vec(), |_| recycled += 1);
+                at = end;
+            }
+            assert!(raw.tail() == expected_tail, "{sizes:?}");
+            assert!(raw.head == input[..RAW_HEAD_BYTES], "{sizes:?}");
+            assert!(raw.is_truncated());
+            // What is held stays near the tail's size, however small the reads.
+            let held: usize = raw.tail.iter().map(|p| p.bytes.capacity()).sum();
+            assert!(held <= 4 * RAW_TAIL_BYTES, "{sizes:?}: {held}");
+            assert!(recycled > 0, "{sizes:?}");
         }
+    }
+
+    #[test]
+    fn short_output_is_all_head() {
+        let mut raw = RawOutput::default();
+        raw.push(b"one\n".to_vec(), drop);
+        raw.push(b"two\n".to_vec(), drop);
+        assert!(!raw.is_truncated());
+        assert_eq!(raw.to_text_lossy(), "one\ntwo\n");
     }
 
     #[test]
@@ -337,7 +431,7 @@ mod tests {
     #[test]
     fn small_raw_output_is_kept_whole() {
         let mut raw = RawOutput::default();
-        raw.push(b"a\xffb\n");
+        raw.push(b"a\xffb\n".to_vec(), drop);
         assert!(!raw.is_truncated());
         assert_eq!(raw.to_text_lossy(), "a\u{fffd}b\n");
     }
