@@ -46,32 +46,32 @@ run_ms() {
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
+size=$(wc -c < "$plan")
+# When the log is complete: the moment the reader of tfpost's stdout has every byte, while tfpost
+# may still be parsing, and when the same run ended. Shows that the tee does not wait for the
+# parser.
+log_run() {
+  local start
+  start=$(date +%s%N)
+  cat "$plan" | "$bin" plan --dry-run 2> /dev/null | { head -c "$size" > /dev/null; date +%s%N > "$work/t"; cat > /dev/null; } || true
+  echo "$(( ($(cat "$work/t") - start) / 1000000 )) $(( ($(date +%s%N) - start) / 1000000 ))"
+}
+
 cat "$plan" > /dev/null # page cache
-# The three commands take turns, RUNS rounds, so that a noisy moment of the machine (a VM's
+# The commands take turns, RUNS rounds, so that a noisy moment of the machine (a VM's
 # neighbours) falls on all of them alike; each figure is the median of its RUNS times.
-: > "$work/base"; : > "$work/pipe"; : > "$work/wrap"
+: > "$work/base"; : > "$work/pipe"; : > "$work/wrap"; : > "$work/log"
 for _ in $(seq "$RUNS"); do
   run_ms "cat '$plan' | cat > /dev/null" >> "$work/base"
   run_ms "cat '$plan' | '$bin' plan --dry-run > /dev/null 2> /dev/null" >> "$work/pipe"
   run_ms "'$bin' plan --dry-run -- cat '$plan' > /dev/null 2> /dev/null" >> "$work/wrap"
+  log_run >> "$work/log"
 done
 base=$(median < "$work/base")
 pipe=$(median < "$work/pipe")
 wrap=$(median < "$work/wrap")
-# When the log is complete: the moment the reader of tfpost's stdout has every byte, while
-# tfpost may still be parsing. Shows that the tee never waits for the parser.
-size=$(wc -c < "$plan")
-log_ms() {
-  local times=()
-  for _ in $(seq "$RUNS"); do
-    local start
-    start=$(date +%s%N)
-    cat "$plan" | "$bin" plan --dry-run 2> /dev/null | { head -c "$size" > /dev/null; date +%s%N > "$work/t"; cat > /dev/null; } || true
-    times+=($(( ($(cat "$work/t") - start) / 1000000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
-}
-logged=$(log_ms)
+logged=$(cut -d' ' -f1 "$work/log" | median)
+logged_end=$(cut -d' ' -f2 "$work/log" | median)
 cat "$plan" | /usr/bin/time -f '%M' -o "$work/rss-pipe" "$bin" plan --dry-run > /dev/null 2> /dev/null || true
 /usr/bin/time -f '%M' -o "$work/rss-wrap" "$bin" plan --dry-run -- cat "$plan" > /dev/null 2> /dev/null || true
 # The tee must be byte-exact on the big input too.
@@ -82,6 +82,6 @@ cmp "$work/out" "$plan" && echo "tee: byte-exact (tfpost exit code $code)"
 printf 'cat | cat:                        %6s ms\n' "$base"
 printf 'cat | tfpost plan --dry-run:      %6s ms  (%s x)  peak RSS %s KiB\n' "$pipe" \
   "$(awk -v a="$pipe" -v b="$base" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }')" "$(tail -n1 "$work/rss-pipe")"
-printf '  of which the tee: last byte on stdout after %s ms\n' "$logged"
+printf '  the log: its reader had the last byte after %s ms (those runs ended after %s ms)\n' "$logged" "$logged_end"
 printf 'tfpost plan --dry-run -- cat:     %6s ms  (%s x)  peak RSS %s KiB\n' "$wrap" \
   "$(awk -v a="$wrap" -v b="$base" 'BEGIN { printf "%.1f", a / (b > 0 ? b : 1) }')" "$(tail -n1 "$work/rss-wrap")"
