@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+mod find;
 mod stream;
 
 pub use stream::MaskStream;

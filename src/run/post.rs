@@ -803,6 +803,13 @@ where
 {
     let mut masked: Option<Vec<T>> = None;
     for (i, item) in items.iter().enumerate() {
+        // Most elements hold nothing to mask: found out without building their JSON form.
+        if !masker.finds_in(item) {
+            if let Some(out) = masked.as_mut() {
+                out.push(item.clone());
+            }
+            continue;
+        }
         let mut json = serde_json::to_value(item).map_err(|e| e.to_string())?;
         if mask_json(&mut json, masker) {
             let out = masked.get_or_insert_with(|| {
@@ -890,6 +897,33 @@ mod tests {
         let mut config = Config::default();
         config.fill_from_env(&env);
         config
+    }
+
+    #[test]
+    fn only_the_elements_holding_a_secret_are_rebuilt_and_order_holds() {
+        let resource = |name: &str, diff: &str| -> crate::model::ResourceChange {
+            serde_json::from_value(serde_json::json!({
+                "address": format!("null_resource.{name}"), "module": null,
+                "type": "null_resource", "name": name, "index": null, "mode": "managed",
+                "action": "update", "reason": null, "from_address": null, "import_id": null,
+                "imported": false, "replace_order": null, "deposed": null, "section": null,
+                "diff": diff
+            }))
+            .expect("resource")
+        };
+        let items = vec![
+            resource("a", "  ~ x = 1\n"),
+            resource("b", "  ~ token = \"hunter22\"\n"),
+            resource("c", "  ~ y = 2\n"),
+        ];
+        let masker = Masker::new(vec!["hunter22".into()], &[]).expect("masker");
+        let masked = mask_each(&items, &masker).expect("masks").expect("changed");
+        assert_eq!(masked.len(), 3);
+        assert_eq!(masked[0], items[0]);
+        assert_eq!(masked[1].diff.as_deref(), Some("  ~ token = \"***\"\n"));
+        assert_eq!(masked[2], items[2]);
+        let other = Masker::new(vec!["elsewhere".into()], &[]).expect("masker");
+        assert!(mask_each(&items, &other).expect("masks").is_none());
     }
 
     /// A log sink the test can read back.
