@@ -106,6 +106,18 @@ impl Masker {
 }
 
 #[cfg(test)]
+impl Masker {
+    /// A masker of these values and patterns, for tests.
+    pub(crate) fn of(values: &[&str], patterns: &[&str]) -> Masker {
+        Masker::new(
+            values.iter().map(|v| v.to_string()).collect(),
+            &patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
+        )
+        .expect("valid masker")
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -189,48 +189,30 @@ impl<'a> ser::Serializer for Finder<'a> {
     }
 }
 
-impl ser::SerializeSeq for Finder<'_> {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Found> {
-        value.serialize(*self)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
+/// The compound serializers: each element, value or key is looked at as a value is.
+macro_rules! look_at_each {
+    ($($trait:ident: fn $method:ident($($name:ident: $ty:ty),*);)*) => {$(
+        impl ser::$trait for Finder<'_> {
+            type Ok = ();
+            type Error = Found;
+            fn $method<T: Serialize + ?Sized>(&mut self, $($name: $ty,)* value: &T) -> Result<(), Found> {
+                value.serialize(*self)
+            }
+            fn end(self) -> Result<(), Found> {
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Finder<'_> {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Found> {
-        value.serialize(*self)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleStruct for Finder<'_> {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Found> {
-        value.serialize(*self)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeTupleVariant for Finder<'_> {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Found> {
-        value.serialize(*self)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
+look_at_each! {
+    SerializeSeq: fn serialize_element();
+    SerializeTuple: fn serialize_element();
+    SerializeTupleStruct: fn serialize_field();
+    SerializeTupleVariant: fn serialize_field();
+    // Field names are the type's own identifiers, not data: JSON masking leaves keys alone.
+    SerializeStruct: fn serialize_field(_key: &'static str);
+    SerializeStructVariant: fn serialize_field(_key: &'static str);
 }
 
 impl ser::SerializeMap for Finder<'_> {
@@ -248,37 +230,6 @@ impl ser::SerializeMap for Finder<'_> {
     }
 }
 
-impl ser::SerializeStruct for Finder<'_> {
-    type Ok = ();
-    type Error = Found;
-    // Field names are the type's own identifiers, not data: JSON masking leaves keys alone.
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Found> {
-        value.serialize(*self)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
-}
-
-impl ser::SerializeStructVariant for Finder<'_> {
-    type Ok = ();
-    type Error = Found;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<(), Found> {
-        value.serialize(*self)
-    }
-    fn end(self) -> Result<(), Found> {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -286,14 +237,6 @@ mod tests {
     use crate::model::{Action, Drift, ResourceChange};
 
     use super::*;
-
-    fn masker(values: &[&str], patterns: &[&str]) -> Masker {
-        Masker::new(
-            values.iter().map(|v| v.to_string()).collect(),
-            &patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-        )
-        .expect("masker")
-    }
 
     fn resource() -> ResourceChange {
         serde_json::from_value(serde_json::json!({
@@ -329,7 +272,7 @@ mod tests {
             (&[], &["x*"], false),
             (&[], &[], false),
         ] {
-            let m = masker(values, patterns);
+            let m = Masker::of(values, patterns);
             let json = serde_json::to_value(&r).expect("json");
             assert_eq!(m.finds_in(&r), expected, "{values:?} {patterns:?}");
             assert_eq!(
@@ -346,12 +289,12 @@ mod tests {
             "address": "x.y", "action": "delete", "diff": null, "section": null
         }))
         .expect("drift");
-        assert!(masker(&[], &["^delete$"]).finds_in(&drift));
+        assert!(Masker::of(&[], &["^delete$"]).finds_in(&drift));
         drift.action = Action::Update;
-        assert!(!masker(&[], &["^delete$"]).finds_in(&drift));
+        assert!(!Masker::of(&[], &["^delete$"]).finds_in(&drift));
         let map = BTreeMap::from([("k3y-secret", vec![Some("v")])]);
-        assert!(masker(&["k3y-secret"], &[]).finds_in(&map));
-        assert!(!masker(&["k3y-secret"], &[]).finds_in(&BTreeMap::from([("k", "v")])));
-        assert!(masker(&["deep"], &[]).finds_in(&vec![vec![Some("so deep")]]));
+        assert!(Masker::of(&["k3y-secret"], &[]).finds_in(&map));
+        assert!(!Masker::of(&["k3y-secret"], &[]).finds_in(&BTreeMap::from([("k", "v")])));
+        assert!(Masker::of(&["deep"], &[]).finds_in(&vec![vec![Some("so deep")]]));
     }
 }

@@ -142,14 +142,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn masker(values: &[&str], patterns: &[&str]) -> Masker {
-        Masker::new(
-            values.iter().map(|v| v.to_string()).collect(),
-            &patterns.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-        )
-        .expect("valid masker")
-    }
-
     /// The stream fed `pieces` in turn, then flushed at the end.
     fn streamed(masker: &Masker, pieces: &[&[u8]]) -> Vec<u8> {
         let mut stream = MaskStream::new(masker.clone());
@@ -165,7 +157,7 @@ mod tests {
     #[test]
     fn a_secret_split_at_every_offset_is_masked() {
         let secret = "s3cr3t-Value_42";
-        let m = masker(&[secret], &[]);
+        let m = Masker::of(&[secret], &[]);
         let input = format!("token = \"{secret}\"\nnext {secret}");
         let expected = b"token = \"***\"\nnext ***".to_vec();
         for cut in 0..=input.len() {
@@ -185,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_split_secret_is_held_and_nothing_else() {
-        let m = masker(&["s3cr3t"], &[]);
+        let m = Masker::of(&["s3cr3t"], &[]);
         let mut stream = MaskStream::new(m);
         let mut out = Vec::new();
         stream.push(b"password: s3c", &mut out);
@@ -201,7 +193,7 @@ mod tests {
 
     #[test]
     fn the_held_tail_is_written_at_the_end_masked_as_far_as_it_goes() {
-        let m = masker(&["s3cr3t"], &["AKIA[0-9A-Z]{4}"]);
+        let m = Masker::of(&["s3cr3t"], &["AKIA[0-9A-Z]{4}"]);
         let mut stream = MaskStream::new(m);
         let mut out = Vec::new();
         stream.push(b"key AKIAABCD and s3cr", &mut out);
@@ -217,7 +209,7 @@ mod tests {
     #[test]
     fn overlapping_secrets_and_a_secret_containing_another() {
         // The longest literal wins where both start; the leftmost match wins where they overlap.
-        let m = masker(&["abc", "xabcx", "cdef"], &[]);
+        let m = Masker::of(&["abc", "xabcx", "cdef"], &[]);
         for input in [&b"xabcx abcdef cdef"[..], b"abcdefxabcx", b"xabcdef"] {
             let expected = m.mask_bytes(input).into_owned();
             for cut in 0..=input.len() {
@@ -230,7 +222,7 @@ mod tests {
 
     #[test]
     fn regex_patterns_are_masked_within_lines() {
-        let m = masker(&[], &[r"AKIA[0-9A-Z]{16}", r"(?i)password=\S+"]);
+        let m = Masker::of(&[], &[r"AKIA[0-9A-Z]{16}", r"(?i)password=\S+"]);
         let input = b"a AKIAABCDEFGHIJKLMNOP b\nPassword=hunter2 c\nno match\n";
         let expected = b"a *** b\n*** c\nno match\n".to_vec();
         for cut in 0..=input.len() {
@@ -246,7 +238,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_and_nul_around_a_secret_pass_through() {
-        let m = masker(&["s3cr3t"], &[r"tok_[a-z]+"]);
+        let m = Masker::of(&["s3cr3t"], &[r"tok_[a-z]+"]);
         let input = b"\xff\x00s3cr3t\x00\xfe\r\n\x1b[1mtok_abc\x1b[0m\xc3\x28s3cr3t";
         let expected = b"\xff\x00***\x00\xfe\r\n\x1b[1m***\x1b[0m\xc3\x28***".to_vec();
         assert_eq!(m.mask_bytes(input).as_ref(), expected.as_slice());
@@ -259,7 +251,7 @@ mod tests {
     #[test]
     fn a_multiline_secret_is_masked_across_reads() {
         let key = "-----BEGIN KEY-----\nMIIabc\n-----END KEY-----";
-        let m = masker(&[key], &[r"zzz"]);
+        let m = Masker::of(&[key], &[r"zzz"]);
         let input = format!("value = <<EOT\n{key}\nEOT\n");
         for cut in 0..=input.len() {
             let (a, b) = input.as_bytes().split_at(cut);
@@ -273,7 +265,7 @@ mod tests {
 
     #[test]
     fn a_long_line_is_not_held_beyond_the_limit() {
-        let m = masker(&[], &["secret"]);
+        let m = Masker::of(&[], &["secret"]);
         let mut stream = MaskStream::new(m);
         let mut out = Vec::new();
         let line = vec![b'a'; LINE_HOLD_MAX + 1];
@@ -290,7 +282,7 @@ mod tests {
     fn anchors_and_word_boundaries_see_the_bytes_already_written() {
         // `^` is the start of the output only, and `\b` needs the byte before the match, which
         // was written by an earlier push.
-        let m = masker(&[], &[r"^start", r"\bword\b"]);
+        let m = Masker::of(&[], &[r"^start", r"\bword\b"]);
         let input = b"start xword word\nstart\n";
         let expected = b"*** xword ***\nstart\n".to_vec();
         assert_eq!(m.mask_bytes(input).as_ref(), expected.as_slice());
@@ -311,7 +303,7 @@ mod tests {
 
     #[test]
     fn an_empty_match_masks_nothing() {
-        let m = masker(&[], &["x*"]);
+        let m = Masker::of(&[], &["x*"]);
         assert_eq!(m.mask_bytes(b"abxxc"), &b"ab***c"[..]);
         assert_eq!(m.mask_str("abxxc"), "ab***c");
         assert_eq!(streamed(&m, &[b"ab", b"xxc"]), b"ab***c");
