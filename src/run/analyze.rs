@@ -160,7 +160,8 @@ impl RawOutput {
 }
 
 /// Joins reads into whole lines, so that stdout and stderr chunks taken in turn never splice
-/// half a line of one into the other.
+/// half a line of one into the other in `fmt`'s one parser (Terraform's streams have a parser
+/// each, which keeps its own unfinished line).
 #[derive(Debug, Default)]
 struct LineAssembler {
     pending: Vec<u8>,
@@ -208,12 +209,21 @@ struct StreamParsers {
     stderr: Option<Parser>,
 }
 
+/// `terraform fmt`'s output, both streams into one parser, whole lines at a time.
+#[derive(Default)]
+struct FmtStreams {
+    parser: FmtParser,
+    stdout: LineAssembler,
+    stderr: LineAssembler,
+}
+
 enum Analyzer {
     Terraform(Box<StreamParsers>),
-    Fmt(FmtParser),
+    Fmt(Box<FmtStreams>),
 }
 
 impl Analyzer {
+    /// Takes a read of `stream`, as it came.
     fn feed(&mut self, stream: Stream, bytes: &[u8]) {
         match self {
             Analyzer::Terraform(parsers) => match stream {
@@ -223,7 +233,13 @@ impl Analyzer {
                     .get_or_insert_with(|| Parser::new(parsers.options.clone()))
                     .feed(bytes),
             },
-            Analyzer::Fmt(parser) => parser.feed(bytes),
+            Analyzer::Fmt(fmt) => {
+                let lines = match stream {
+                    Stream::Stdout => &mut fmt.stdout,
+                    Stream::Stderr => &mut fmt.stderr,
+                };
+                lines.push(bytes, |l| fmt.parser.feed(l));
+            }
         }
     }
 
@@ -237,7 +253,22 @@ impl Analyzer {
                     None => stdout,
                 })
             }
-            Analyzer::Fmt(parser) => Parsed::Fmt(parser.finish()),
+            Analyzer::Fmt(fmt) => {
+                let FmtStreams {
+                    mut parser,
+                    mut stdout,
+                    mut stderr,
+                } = *fmt;
+                // An unfinished last line (no trailing newline) still counts; a line break keeps
+                // it from running into the other stream's last line.
+                for lines in [&mut stdout, &mut stderr] {
+                    lines.finish(|l| {
+                        parser.feed(l);
+                        parser.feed(b"\n");
+                    });
+                }
+                Parsed::Fmt(parser.finish())
+            }
         }
     }
 }
@@ -254,7 +285,7 @@ pub struct Analysis {
 /// Drain the spool until every producer closed, then finish the parse.
 pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
     let mut analyzer = match kind {
-        RunKind::Fmt => Analyzer::Fmt(FmtParser::default()),
+        RunKind::Fmt => Analyzer::Fmt(Box::default()),
         RunKind::Plan | RunKind::Apply => {
             let options = ParseOptions {
                 kind: Some(if kind == RunKind::Apply {
@@ -272,17 +303,11 @@ pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
         }
     };
     let mut raw = RawOutput::default();
-    let mut stdout_lines = LineAssembler::default();
-    let mut stderr_lines = LineAssembler::default();
     let mut read_error = None;
     loop {
         match spool.pop() {
             Ok(Some(chunk)) => {
-                let lines = match chunk.stream {
-                    Stream::Stdout => &mut stdout_lines,
-                    Stream::Stderr => &mut stderr_lines,
-                };
-                lines.push(&chunk.bytes, |l| analyzer.feed(chunk.stream, l));
+                analyzer.feed(chunk.stream, &chunk.bytes);
                 raw.push(chunk.bytes, |buffer| spool.recycle(buffer));
             }
             Ok(None) => break,
@@ -292,16 +317,6 @@ pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
             }
         }
     }
-    // An unfinished last line (no trailing newline) still counts; a line break keeps it from
-    // running into the other stream's last line.
-    stdout_lines.finish(|l| {
-        analyzer.feed(Stream::Stdout, l);
-        analyzer.feed(Stream::Stdout, b"\n");
-    });
-    stderr_lines.finish(|l| {
-        analyzer.feed(Stream::Stderr, l);
-        analyzer.feed(Stream::Stderr, b"\n");
-    });
     let parsed = analyzer.finish();
     Analysis {
         parsed,
