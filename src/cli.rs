@@ -8,9 +8,19 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::ci::{CiOverrides, Platform};
 use crate::run::settings::{RunKind, RunSettings, TargetList, Verbosity, parse_target_list};
 
+/// `tfpost --version`: the release, the commit and the target triple it was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("TFPOST_BUILD_COMMIT"),
+    ", ",
+    env!("TFPOST_BUILD_TARGET"),
+    ")"
+);
+
 /// Terraform plan/apply results as pull-request comments and Slack messages.
 #[derive(Debug, Parser)]
-#[command(name = "tfpost", version, about)]
+#[command(name = "tfpost", version = VERSION, about)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
