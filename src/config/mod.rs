@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ci::{CiOverrides, Platform};
 use crate::env::Env;
+pub use crate::notify::github::Overflow;
+use crate::notify::{DestinationId, When};
 
 pub use expand::expand;
 pub use legacy::ConfigWarning;
@@ -32,8 +34,8 @@ pub struct Config {
     /// Where to post: `github`, `slack`, `stdout` (one, or a list). Unset: every target whose
     /// credentials are present, or `stdout` outside CI.
     #[serde(deserialize_with = "one_or_many_opt")]
-    #[schemars(with = "Option<OneOrMany<NotifyTarget>>")]
-    pub notify: Option<Vec<NotifyTarget>>,
+    #[schemars(with = "Option<OneOrMany<DestinationId>>")]
+    pub notify: Option<Vec<DestinationId>>,
     /// Overrides of the detected CI context, for platforms tfpost does not know or hides.
     pub ci: CiConfig,
     /// Title shown at the top of each message (`--title`).
@@ -52,15 +54,6 @@ pub struct Config {
     pub mask: MaskConfig,
     /// User templates (minijinja) replacing the built-in ones.
     pub templates: TemplatesConfig,
-}
-
-/// A notification target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NotifyTarget {
-    Github,
-    Slack,
-    Stdout,
 }
 
 /// `ci:` overrides; every field wins over detection, and flags win over these.
@@ -135,17 +128,6 @@ impl Default for GithubConfig {
     }
 }
 
-/// How an over-long comment is posted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Overflow {
-    /// Cut the details, say so, and link the build log.
-    #[default]
-    Truncate,
-    /// Post the whole plan in as many comments as it takes.
-    Split,
-}
-
 /// Labels set on the pull request, one per plan outcome (the others are removed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
@@ -217,8 +199,8 @@ impl Default for Label {
 pub struct SlackConfig {
     /// When to post (one condition, or a list of which any posts).
     #[serde(deserialize_with = "one_or_many")]
-    #[schemars(with = "OneOrMany<SlackWhen>")]
-    pub when: Vec<SlackWhen>,
+    #[schemars(with = "OneOrMany<When>")]
+    pub when: Vec<When>,
     /// Default channel (ID or name) for the Web API; `SLACK_CHANNEL` when unset.
     pub channel: Option<String>,
     /// Channels by kind of message, overriding `channel`.
@@ -238,7 +220,7 @@ pub struct SlackConfig {
 impl Default for SlackConfig {
     fn default() -> Self {
         SlackConfig {
-            when: vec![SlackWhen::Always],
+            when: vec![When::Always],
             channel: None,
             channels: SlackChannels::default(),
             mention: None,
@@ -247,22 +229,6 @@ impl Default for SlackConfig {
             api_url: None,
         }
     }
-}
-
-/// A condition for posting to Slack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SlackWhen {
-    /// Every plan and apply.
-    Always,
-    /// A plan with changes.
-    Changes,
-    /// A plan that destroys something.
-    Destroy,
-    /// A failed plan or apply.
-    Error,
-    /// Every apply.
-    Apply,
 }
 
 /// Channels by kind of message.
@@ -283,8 +249,8 @@ pub struct SlackMention {
     pub group: String,
     /// When to mention; default: destroy and error.
     #[serde(default = "default_mention_when", deserialize_with = "one_or_many")]
-    #[schemars(with = "OneOrMany<SlackWhen>")]
-    pub when: Vec<SlackWhen>,
+    #[schemars(with = "OneOrMany<When>")]
+    pub when: Vec<When>,
 }
 
 /// A value or a list of values (`when: destroy` or `when: [destroy, error]`).
@@ -321,8 +287,8 @@ where
     one_or_many(d).map(Some)
 }
 
-fn default_mention_when() -> Vec<SlackWhen> {
-    vec![SlackWhen::Destroy, SlackWhen::Error]
+fn default_mention_when() -> Vec<When> {
+    vec![When::Destroy, When::Error]
 }
 
 /// What to hide.
@@ -790,49 +756,10 @@ impl Config {
         })
     }
 
-    /// Fills what the file leaves unset from the environment SPEC documents:
-    /// `TFPOST_GITHUB_TOKEN` (wins) / `GITHUB_TOKEN`, `GITHUB_API_URL`, `SLACK_WEBHOOK_URL`,
-    /// `SLACK_BOT_TOKEN`, `SLACK_CHANNEL`, `SLACK_API_URL`.
+    /// Fills what the file leaves unset from the environment SPEC documents: each
+    /// destination's section fills its own (`GITHUB_TOKEN`, `SLACK_WEBHOOK_URL`, ...).
     pub fn fill_from_env(&mut self, env: &Env) {
-        let secret = |names: &[&str]| names.iter().find_map(|n| env.get(n)).map(Secret::new);
-        let unset = |s: &Option<Secret>| s.as_ref().is_none_or(Secret::is_empty);
-        if unset(&self.github.token) {
-            self.github.token = secret(&["TFPOST_GITHUB_TOKEN", "GITHUB_TOKEN"]);
-        }
-        if self.github.api_url.is_none() {
-            self.github.api_url = env.get("GITHUB_API_URL").map(str::to_string);
-        }
-        if unset(&self.slack.webhook_url) {
-            self.slack.webhook_url = secret(&["SLACK_WEBHOOK_URL"]);
-        }
-        if unset(&self.slack.token) {
-            self.slack.token = secret(&["SLACK_BOT_TOKEN"]);
-        }
-        if self.slack.channel.is_none() {
-            self.slack.channel = env.get("SLACK_CHANNEL").map(str::to_string);
-        }
-        if self.slack.api_url.is_none() {
-            self.slack.api_url = env.get("SLACK_API_URL").map(str::to_string);
-        }
-    }
-
-    /// Applies `--title`, `--message`, `--var`, `--notify`, `--ignore-notify-errors`.
-    pub fn apply_flags(&mut self, flags: &FlagOverrides) {
-        if let Some(t) = &flags.title {
-            self.title = Some(t.clone());
-        }
-        if let Some(m) = &flags.message {
-            self.message = Some(m.clone());
-        }
-        for (k, v) in &flags.vars {
-            self.vars.insert(k.clone(), v.clone());
-        }
-        if let Some(n) = &flags.notify {
-            self.notify = Some(n.clone());
-        }
-        if flags.ignore_notify_errors {
-            self.ignore_notify_errors = true;
-        }
+        crate::notify::fill_from_env(self, env);
     }
 
     /// The masker for this config's `mask:` section and the secrets it holds.
@@ -843,18 +770,12 @@ impl Config {
             .iter()
             .filter_map(|name| env.get(name).map(str::to_string))
             .collect();
-        for secret in [
-            &self.github.token,
-            &self.slack.webhook_url,
-            &self.slack.token,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if !secret.is_empty() {
-                values.push(secret.expose().to_string());
-            }
-        }
+        // Every destination declares the credentials of its section when it registers.
+        values.extend(
+            crate::notify::secrets(self)
+                .into_iter()
+                .map(|secret| secret.expose().to_string()),
+        );
         // Patterns were checked by `validate`; a default config has none.
         Masker::new(values, &self.mask.patterns).unwrap_or_default()
     }
@@ -865,16 +786,6 @@ impl Config {
         let yaml = serde_yaml_ng::to_string(self).unwrap_or_default();
         self.masker(env).mask_str(&yaml).into_owned()
     }
-}
-
-/// The command-line values that override the config file.
-#[derive(Debug, Clone, Default)]
-pub struct FlagOverrides {
-    pub title: Option<String>,
-    pub message: Option<String>,
-    pub vars: Vec<(String, String)>,
-    pub notify: Option<Vec<NotifyTarget>>,
-    pub ignore_notify_errors: bool,
 }
 
 /// The JSON Schema of `tfpost.yaml` (`tfpost config schema`).
