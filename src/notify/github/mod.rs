@@ -268,7 +268,9 @@ impl GithubNotifier {
                         }
                         None => {
                             self.pace(i).await;
-                            let created = self.client.create_comment(&thread, &body).await?;
+                            let created = self
+                                .create(&thread, &author, &listing, &make_marker(&run, i), &body)
+                                .await?;
                             created_ids.push(created.id);
                             created
                         }
@@ -280,8 +282,13 @@ impl GithubNotifier {
                 for i in 0..bodies.len() {
                     self.pace(i).await;
                     let comment = self
-                        .client
-                        .create_comment(&thread, &compose(&run, i))
+                        .create(
+                            &thread,
+                            &author,
+                            &listing,
+                            &make_marker(&run, i),
+                            &compose(&run, i),
+                        )
                         .await?;
                     created_ids.push(comment.id);
                     urls.push(comment.html_url);
@@ -347,6 +354,64 @@ impl GithubNotifier {
             warnings,
             api_calls: self.client.api_calls(),
         })
+    }
+
+    /// Creates one comment of this run. A POST whose answer may hide a success (a 5xx, a
+    /// broken connection, a timeout) is never sent again blindly: the comments after those
+    /// listed before posting are read, and the one carrying this run's marker for this part is
+    /// taken as created. Only when it is absent is the POST sent again (within the retry
+    /// policy; a timeout is not retried). GitHub answering 502 while creating the comment each
+    /// time so leaves one comment, reported as posted.
+    async fn create(
+        &self,
+        thread: &Thread,
+        author: &Author,
+        before: &CommentListing,
+        marker: &CommentMarker,
+        body: &str,
+    ) -> Result<Comment, GithubError> {
+        let mut attempt = 1;
+        loop {
+            let err = match self.client.create_comment(thread, body).await {
+                Ok(comment) => return Ok(comment),
+                Err(err) if err.is_uncertain() => err,
+                Err(err) => return Err(err.after_attempts(attempt)),
+            };
+            let fresh = self
+                .client
+                .list_comments_from(thread, &before.last_page)
+                .await
+                .map_err(|list_err| {
+                    GithubError::UnexpectedResponse {
+                        method: "POST".into(),
+                        path: format!("the comment on {thread:?}"),
+                        reason: format!(
+                            "{err}; whether GitHub created the comment anyway is unknown: listing the comments to check failed ({list_err})"
+                        ),
+                    }
+                })?;
+            let made = fresh.comments.into_iter().find(|c| {
+                author.matches(c)
+                    && c.body
+                        .as_deref()
+                        .and_then(CommentMarker::parse)
+                        .is_some_and(|m| {
+                            m.run == marker.run
+                                && m.part == marker.part
+                                && m.target == marker.target
+                                && m.kind == marker.kind
+                        })
+            });
+            if let Some(comment) = made {
+                return Ok(comment);
+            }
+            let retry = !matches!(err, GithubError::Timeout { .. })
+                && self.client.wait_before_retry(attempt).await;
+            if !retry {
+                return Err(err.after_attempts(attempt));
+            }
+            attempt += 1;
+        }
     }
 
     /// Waits between the comments of a split plan (not before the first).

@@ -238,12 +238,15 @@ pub enum SlackError {
         attempts: u32,
         reason: String,
     },
-    /// No answer within [`SlackOptions::timeout`].
-    #[error("{endpoint} did not answer within {}s ({attempts} attempt(s))", timeout.as_secs_f32())]
+    /// No answer within [`SlackOptions::timeout`]. Slack may have posted the message anyway,
+    /// and Slack cannot be asked whether it did, so it is not sent again.
+    #[error(
+        "{endpoint} did not answer within {}s: the message may or may not have been posted (not sent again, so that it is not posted twice)",
+        timeout.as_secs_f32()
+    )]
     Timeout {
         endpoint: Endpoint,
         timeout: Duration,
-        attempts: u32,
     },
     /// Any other Slack error code.
     #[error("{endpoint} answered `{code}`{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
@@ -631,14 +634,12 @@ impl SlackNotifier {
             let outcome = match tokio::time::timeout(self.options.timeout, call()).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(err)) => self.classify(err, &endpoint, channel, attempt),
-                Err(_) => Attempt::Retry {
-                    wait: None,
-                    last: SlackError::Timeout {
-                        endpoint: endpoint.clone(),
-                        timeout: self.options.timeout,
-                        attempts: attempt,
-                    },
-                },
+                // The request went out and its fate is unknown: a post is never repeated
+                // blindly (see `SlackError::Timeout`).
+                Err(_) => Attempt::Fatal(SlackError::Timeout {
+                    endpoint: endpoint.clone(),
+                    timeout: self.options.timeout,
+                }),
             };
             match outcome {
                 Attempt::Fatal(err) => return Err(err),
