@@ -19,8 +19,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::ci::{CiOverrides, Platform};
 use crate::env::Env;
+use crate::notify::DestinationId;
 pub use crate::notify::github::Overflow;
-use crate::notify::{DestinationId, When};
+pub use crate::notify::github::config::{GithubConfig, Label, LabelsConfig};
+pub use crate::notify::slack::config::{SlackChannels, SlackConfig, SlackMention};
 
 pub use expand::expand;
 pub use legacy::ConfigWarning;
@@ -87,172 +89,6 @@ pub enum PrNumber {
     Text(String),
 }
 
-/// GitHub settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct GithubConfig {
-    /// REST API base URL; GitHub Enterprise Server: `https://HOST/api/v3`. Unset:
-    /// `GITHUB_API_URL`, else `https://api.github.com`.
-    pub api_url: Option<String>,
-    /// Token. Prefer the environment (`TFPOST_GITHUB_TOKEN`, `GITHUB_TOKEN`); if set here, write
-    /// it as `$SOME_VARIABLE`. Never printed.
-    #[schemars(with = "Option<String>")]
-    pub token: Option<Secret>,
-    /// Update tfpost's previous comment for the same target instead of adding a new one.
-    pub patch: bool,
-    /// What to do when a comment would exceed GitHub's 65,536 characters.
-    pub overflow: Overflow,
-    /// Post a comment for a plan without changes (`false`: labels only).
-    pub comment_on_no_changes: bool,
-    /// Pull request labels that say what the plan does.
-    pub labels: LabelsConfig,
-    /// Variables (`vars`) written into the comment's hidden metadata, for tools that read it.
-    pub embedded_var_names: Vec<String>,
-    /// Time limit of each GitHub API call, in seconds (default 30). A call that times out is not
-    /// retried: the message goes to stderr.
-    pub timeout_seconds: Option<u64>,
-}
-
-impl Default for GithubConfig {
-    fn default() -> Self {
-        GithubConfig {
-            api_url: None,
-            token: None,
-            patch: false,
-            overflow: Overflow::default(),
-            comment_on_no_changes: true,
-            labels: LabelsConfig::default(),
-            embedded_var_names: Vec::new(),
-            timeout_seconds: None,
-        }
-    }
-}
-
-/// Labels set on the pull request, one per plan outcome (the others are removed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct LabelsConfig {
-    /// Set labels at all.
-    pub enabled: bool,
-    /// Plan adds or updates, destroys nothing.
-    pub add_or_update: Label,
-    /// Plan destroys (or replaces) something.
-    pub destroy: Label,
-    /// Plan changes nothing.
-    pub no_changes: Label,
-    /// Plan failed.
-    pub error: Label,
-}
-
-impl Default for LabelsConfig {
-    fn default() -> Self {
-        // tfcmt's names (prefixed with the `target` var when set) and colours, so switching
-        // keeps a repository's labels.
-        LabelsConfig {
-            enabled: true,
-            add_or_update: Label::new(TARGET_PREFIX, "add-or-update", "1d76db"),
-            destroy: Label::new(TARGET_PREFIX, "destroy", "d93f0b"),
-            no_changes: Label::new(TARGET_PREFIX, "no-changes", "0e8a16"),
-            error: Label {
-                name: String::new(),
-                color: "b60205".to_string(),
-                enabled: false,
-            },
-        }
-    }
-}
-
-/// One label.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct Label {
-    /// Label name: a minijinja template over the values message templates see, so one
-    /// repository can hold several targets (`{{ vars.target }}/destroy`). Empty: no label.
-    pub name: String,
-    /// Colour as 6 hex digits, no `#`.
-    pub color: String,
-    /// Set this label.
-    pub enabled: bool,
-}
-
-const TARGET_PREFIX: &str = "{% if vars.target %}{{ vars.target }}/{% endif %}";
-
-impl Label {
-    fn new(prefix: &str, name: &str, color: &str) -> Self {
-        Label {
-            name: format!("{prefix}{name}"),
-            color: color.to_string(),
-            enabled: true,
-        }
-    }
-}
-
-impl Default for Label {
-    fn default() -> Self {
-        Label::new("", "", "ededed")
-    }
-}
-
-/// Slack settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct SlackConfig {
-    /// When to post (one condition, or a list of which any posts).
-    #[serde(deserialize_with = "one_or_many")]
-    #[schemars(with = "OneOrMany<When>")]
-    pub when: Vec<When>,
-    /// Default channel (ID or name) for the Web API; `SLACK_CHANNEL` when unset.
-    pub channel: Option<String>,
-    /// Channels by kind of message, overriding `channel`.
-    pub channels: SlackChannels,
-    /// A user group to mention, and when.
-    pub mention: Option<SlackMention>,
-    /// Incoming webhook URL (`SLACK_WEBHOOK_URL` when unset). Never printed.
-    #[schemars(with = "Option<String>")]
-    pub webhook_url: Option<Secret>,
-    /// Bot token for `chat.postMessage` (`SLACK_BOT_TOKEN` when unset). Never printed.
-    #[schemars(with = "Option<String>")]
-    pub token: Option<Secret>,
-    /// Web API base URL (`SLACK_API_URL`, else `https://slack.com/api/`).
-    pub api_url: Option<String>,
-}
-
-impl Default for SlackConfig {
-    fn default() -> Self {
-        SlackConfig {
-            when: vec![When::Always],
-            channel: None,
-            channels: SlackChannels::default(),
-            mention: None,
-            webhook_url: None,
-            token: None,
-            api_url: None,
-        }
-    }
-}
-
-/// Channels by kind of message.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct SlackChannels {
-    pub plan: Option<String>,
-    pub apply: Option<String>,
-    pub destroy: Option<String>,
-    pub error: Option<String>,
-}
-
-/// A user group mention (`<!subteam^ID>`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SlackMention {
-    /// The user group ID (`S0123ABCD`).
-    pub group: String,
-    /// When to mention; default: destroy and error.
-    #[serde(default = "default_mention_when", deserialize_with = "one_or_many")]
-    #[schemars(with = "OneOrMany<When>")]
-    pub when: Vec<When>,
-}
-
 /// A value or a list of values (`when: destroy` or `when: [destroy, error]`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -261,7 +97,7 @@ pub enum OneOrMany<T> {
     Many(Vec<T>),
 }
 
-fn one_or_many<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn one_or_many<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
@@ -285,10 +121,6 @@ where
     T: Deserialize<'de>,
 {
     one_or_many(d).map(Some)
-}
-
-fn default_mention_when() -> Vec<When> {
-    vec![When::Destroy, When::Error]
 }
 
 /// What to hide.

@@ -7,6 +7,7 @@
 //! Every call goes through [`client::GithubClient`], which owns timeouts, retries and errors.
 
 pub mod client;
+pub mod config;
 mod destination;
 mod error;
 pub mod labels;

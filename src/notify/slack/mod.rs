@@ -1,6 +1,7 @@
 //! Slack as a destination: its registration, its config section's environment and secrets,
 //! and the glue from a rendered message to [`SlackNotifier::post`].
 
+pub mod config;
 mod notifier;
 
 pub use notifier::*;
