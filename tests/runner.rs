@@ -778,3 +778,21 @@ fn a_destinations_when_policy_is_applied_by_the_runner() {
     let stderr = run(&destroy);
     assert!(stderr.contains("would post to Slack"), "{stderr}");
 }
+
+#[test]
+fn an_osc8_hyperlink_in_unparsable_output_reaches_no_message() {
+    // Output tfpost cannot parse, holding a terminal hyperlink (OSC 8) and a colour.
+    let input =
+        b"garbled \x1b]8;;https://evil.example/x\x07click here\x1b]8;;\x07 and \x1b[31mred\x1b[0m\n";
+    let out = tfpost(&["plan", "--dry-run", "--notify", "github,slack"])
+        .write_stdin(input.to_vec())
+        .output()
+        .unwrap();
+    assert!(out.stdout == input, "the tee is untouched");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("would post to GitHub"), "{stderr}");
+    assert!(stderr.contains("would post to Slack"), "{stderr}");
+    assert!(stderr.contains("click here"), "the text stays: {stderr}");
+    assert!(!stderr.contains("evil.example"), "{stderr}");
+    assert!(!stderr.contains("]8;;"), "{stderr}");
+}
