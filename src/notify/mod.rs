@@ -23,6 +23,24 @@
 //! async [`Destination::post`] that runs on the runtime the runner owns. The runner renders
 //! the message in the dialect, masks it, and hands it over as a [`Outgoing`]; a message that
 //! could not be posted is written to stderr by the runner, so a destination only says why.
+//!
+//! # Registering a notifier that exists (GitLab merge-request notes, for example)
+//! 1. `src/notify/gitlab/destination.rs` (the pattern of `github/destination.rs`): `pub const
+//!    ID`, `pub const REGISTRATION` with `secrets: |c| c.gitlab.token.iter().collect()`,
+//!    `fill_from_env` (`GITLAB_TOKEN`, else `CI_JOB_TOKEN`; `CI_API_V4_URL`, else
+//!    `CI_SERVER_URL` + `/api/v4`), and `build`, which makes the notifier's target from the
+//!    section and [`CiContext`] (project id, merge request iid, commit) and returns `Err(what to
+//!    set)` when something is missing; the `Destination` impl maps [`Outgoing`] to the
+//!    notifier's request (`facts.command` -> comment kind, `facts.outcome`, `facts.destructive`)
+//!    and its outcome to [`Posted`].
+//! 2. One line in [`REGISTRY`].
+//! 3. Its section: a `gitlab: GitlabConfig` field of [`crate::config::Config`], the type in
+//!    `src/notify/gitlab/config.rs` (tfnotify's `notifier.gitlab` maps onto it in
+//!    `config/legacy.rs`).
+//! 4. Its dialect: a [`Dialect`] variant and [`Rendered`] variant when the markup differs (GitLab
+//!    Flavored Markdown with quick actions made inert), rendered in `run/post.rs`'s `render`.
+//! 5. CI context fields the target needs (`CI_PROJECT_ID`, `CI_API_V4_URL`) in
+//!    `src/ci/gitlab_ci.rs`.
 
 pub mod github;
 pub mod slack;
