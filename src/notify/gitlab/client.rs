@@ -48,7 +48,9 @@ impl GitlabToken {
         }
     }
 
-    fn secret(&self) -> &str {
+    /// The token itself: for the HTTP header and for registering it with output masking,
+    /// never for printing.
+    pub fn secret(&self) -> &str {
         match self {
             GitlabToken::Private(t) | GitlabToken::Job(t) => t,
         }
@@ -696,16 +698,14 @@ fn check_api_url(api_url: &str) -> Result<(), GitlabError> {
     }
 }
 
-/// An error and its causes on one line (`connect: Connection refused`).
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(inner) = source {
-        parts.push(inner.to_string());
-        source = inner.source();
-    }
-    parts.dedup();
-    parts.join(": ")
+/// An error and its causes on one line (`client error (Connect): tcp connect error: Connection
+/// refused`): the innermost cause is what a user can act on.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut causes: Vec<String> = std::iter::successors(Some(err), |e| e.source())
+        .map(ToString::to_string)
+        .collect();
+    causes.dedup();
+    causes.join(": ")
 }
 
 #[cfg(test)]
