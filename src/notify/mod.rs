@@ -43,6 +43,7 @@
 //!    `src/ci/gitlab_ci.rs`.
 
 pub mod github;
+pub mod gitlab;
 pub mod slack;
 pub mod stdout;
 
