@@ -22,6 +22,7 @@ use crate::env::Env;
 use crate::notify::DestinationId;
 pub use crate::notify::github::Overflow;
 pub use crate::notify::github::config::{GithubConfig, Label, LabelsConfig};
+pub use crate::notify::gitlab::config::GitlabConfig;
 pub use crate::notify::slack::config::{SlackChannels, SlackConfig, SlackMention};
 
 pub use expand::expand;
@@ -50,6 +51,8 @@ pub struct Config {
     pub ignore_notify_errors: bool,
     /// GitHub pull-request / commit comments.
     pub github: GithubConfig,
+    /// GitLab merge-request notes.
+    pub gitlab: GitlabConfig,
     /// Slack messages.
     pub slack: SlackConfig,
     /// Values hidden everywhere tfpost writes or posts, the tee'd output included.

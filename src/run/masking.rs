@@ -27,6 +27,14 @@ pub fn mask_rendered(message: Rendered, masker: &Masker) -> Result<Rendered, Str
                 .map(|p| masker.mask_str(p).into_owned())
                 .collect(),
         }),
+        // Made inert from masked Markdown: it holds only what the masker already saw, unless
+        // the escapes put a secret back together, which is checked.
+        Rendered::Gitlab(message) => {
+            if masker.mask_str(message.as_str()) != message.as_str() {
+                return Err("cannot mask the GitLab note".to_string());
+            }
+            Rendered::Gitlab(message)
+        }
         Rendered::Slack(message) => Rendered::Slack(
             mask_serde(&message, masker)
                 .map_err(|e| format!("cannot mask the Slack message: {e}"))?,

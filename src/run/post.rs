@@ -24,6 +24,7 @@ use crate::notify::{
     ByDefault, Destination, Dialect, Outgoing, REGISTRY, Registration, Rendered, RunFacts, Setup,
     StdoutState, When,
 };
+use crate::render::gitlab_inert::GitlabMarkdown;
 use crate::render::user_template::{UserTemplate, github_or_builtin};
 use crate::render::{self, RenderContext};
 
@@ -266,7 +267,7 @@ impl Post {
         }
         let with_parts = built.is_ok_and(|d| d.wants_parts());
         let message = render(registration.dialect, run, settings, r, log, with_parts);
-        let message = mask_rendered(message, &r.masker)?;
+        let message = for_dialect(registration.dialect, mask_rendered(message, &r.masker)?);
         let unposted = |reason: String| {
             let _ = log.write_raw(
                 format!(
@@ -330,7 +331,17 @@ fn facts_of(parsed: &Parsed, kind: RunKind) -> RunFacts {
     }
 }
 
-/// The message in `dialect`.
+/// The masked message in its dialect's final form: GitLab's note made inert for GitLab.
+fn for_dialect(dialect: Dialect, message: Rendered) -> Rendered {
+    match (dialect, message) {
+        (Dialect::GitlabMarkdown, Rendered::Markdown(markdown)) => {
+            Rendered::Gitlab(GitlabMarkdown::from_github(&markdown.body))
+        }
+        (_, message) => message,
+    }
+}
+
+/// The message in `dialect`, before masking.
 fn render(
     dialect: Dialect,
     run: &RunOutput<'_>,
@@ -340,7 +351,9 @@ fn render(
     with_parts: bool,
 ) -> Rendered {
     match dialect {
-        Dialect::GithubMarkdown => {
+        // GitLab's note starts as the same Markdown; it is made inert for GitLab once masked
+        // ([`for_dialect`]), so that the masker sees the text before GitLab's escapes.
+        Dialect::GithubMarkdown | Dialect::GitlabMarkdown => {
             Rendered::Markdown(markdown_message(run, settings, r, log, with_parts))
         }
         Dialect::SlackMrkdwn => Rendered::Slack(match run.parsed {

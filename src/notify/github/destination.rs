@@ -78,7 +78,7 @@ fn build(setup: &Setup<'_>) -> Result<Box<dyn Destination>, String> {
     let options = GithubOptions {
         patch: config.github.patch,
         overflow: config.github.overflow,
-        labels: labels(config, setup.ctx, setup.warn),
+        labels: label_config(&config.github.labels, setup.ctx, setup.warn),
         login: None,
         retry: RetryPolicy {
             timeout: config.github.timeout_seconds.map_or(
@@ -195,9 +195,12 @@ impl Destination for GithubDestination {
 }
 
 /// The config's labels, their names rendered (they are templates: tfcmt prefixes them with the
-/// target); a label switched off is left out of the set.
-fn labels(config: &Config, ctx: &RenderContext, warn: &dyn Fn(String)) -> LabelConfig {
-    let labels = &config.github.labels;
+/// target); a label switched off is left out of the set. GitLab's labels follow the same rules.
+pub fn label_config(
+    labels: &config::LabelsConfig,
+    ctx: &RenderContext,
+    warn: &dyn Fn(String),
+) -> LabelConfig {
     let spec = |label: &config::Label, fallback: LabelSpec| -> LabelSpec {
         let env = minijinja::Environment::new();
         let name = env

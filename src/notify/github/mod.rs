@@ -21,7 +21,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use client::{GithubClient, RetryPolicy, Thread};
-pub use destination::{ID, REGISTRATION};
+pub use destination::{ID, REGISTRATION, label_config};
 pub use error::GithubError;
 pub use labels::{LabelConfig, LabelSpec};
 pub use marker::{CommentKind, CommentMarker, LabelState};

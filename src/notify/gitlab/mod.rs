@@ -26,6 +26,8 @@
 //! comment is posted only when the plan differs from the newest one of the target.
 
 pub mod client;
+pub mod config;
+mod destination;
 mod error;
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -33,6 +35,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 pub use client::{GitlabClient, GitlabToken, MergeRequest, Note, User};
+pub use destination::{ID, REGISTRATION};
 pub use error::GitlabError;
 
 use crate::model::Outcome;
@@ -119,7 +122,9 @@ impl GitlabTarget {
 }
 
 /// What to do with the older notes of a target.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OutdatedNotes {
     /// Edit them into one line, "Outdated", linking the current note.
