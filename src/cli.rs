@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ci::{CiOverrides, Platform};
-use crate::run::settings::{RunKind, RunSettings, TargetList, Verbosity, parse_target_list};
+use crate::run::settings::{
+    DestinationList, RunKind, RunSettings, Verbosity, parse_destination_list,
+};
 
 /// `tfpost --version`: the release, the commit and the target triple it was built from (build.rs).
 const VERSION: &str = concat!(
@@ -148,8 +150,8 @@ fn parse_pr(value: &str) -> Result<u64, String> {
 pub struct RunArgs {
     /// Where to post: comma-separated among github, slack, stdout [default: every target whose
     /// credentials are present; stdout outside CI].
-    #[arg(long, value_name = "LIST", value_parser = parse_target_list)]
-    pub notify: Option<TargetList>,
+    #[arg(long, value_name = "LIST", value_parser = parse_destination_list)]
+    pub notify: Option<DestinationList>,
     /// Post nothing; write each message and its destination to stderr.
     #[arg(long)]
     pub dry_run: bool,

@@ -55,6 +55,35 @@ pub enum Kind {
     Apply,
 }
 
+/// Which command the run is for. `Plan` and `Apply` parse Terraform's plan/apply text; `Fmt`
+/// parses `terraform fmt -check -diff` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunKind {
+    Plan,
+    Apply,
+    Fmt,
+}
+
+impl RunKind {
+    /// The report kind the command's output is parsed as; `None` for `fmt`.
+    pub fn report_kind(self) -> Option<Kind> {
+        match self {
+            RunKind::Plan => Some(Kind::Plan),
+            RunKind::Apply => Some(Kind::Apply),
+            RunKind::Fmt => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Plan => "plan",
+            RunKind::Apply => "apply",
+            RunKind::Fmt => "fmt",
+        }
+    }
+}
+
 /// What a run came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -314,3 +314,24 @@ fn an_apply_on_the_merge_commit_comments_on_the_merged_pull_request() {
     assert!(comments[0].body.contains("apply"), "{}", comments[0].body);
     assert!(fake.visible_comments(PR).is_empty());
 }
+
+#[test]
+fn a_comment_github_creates_while_answering_502_is_posted_once_and_reported_posted() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    // Each time: the comment is created, the answer is 502.
+    fake.inject(
+        "POST",
+        "/comments",
+        fake_github::Fault::StatusAfterDoing(502),
+        4,
+    );
+    let (_, stderr) = run_ok(
+        plan(&fake, &dir, "envs/prod", &[]),
+        &fixture("tf-1.15.5/mixed.plan.txt"),
+    );
+    assert_eq!(fake.comments_of(PR).len(), 1, "exactly one comment");
+    assert_eq!(fake.visible_comments(PR).len(), 1);
+    assert!(stderr.contains("GitHub: Created"), "{stderr}");
+    assert!(!stderr.contains("not posted"), "{stderr}");
+}

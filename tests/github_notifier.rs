@@ -1011,14 +1011,14 @@ fn the_openapi_check_catches_undocumented_requests() {
 }
 
 #[tokio::test]
-async fn a_comment_created_despite_a_502_is_not_left_twice() {
+async fn a_comment_created_despite_a_502_is_found_not_posted_again() {
     let fake = fake();
-    // GitHub creates the comment, then answers 502; tfpost posts again.
+    // GitHub creates the comment, then answers 502, on every attempt tfpost would make.
     fake.inject(
         "POST",
         "/issues/42/comments",
         Fault::StatusAfterDoing(502),
-        1,
+        4,
     );
     let t = target(&fake, Some(PR), "1111111aaaaaaa");
     let outcome = post(
@@ -1028,18 +1028,59 @@ async fn a_comment_created_despite_a_502_is_not_left_twice() {
         &options(),
     )
     .await
-    .unwrap();
+    .expect("the comment GitHub made is found: posted");
     assert_eq!(outcome.action, PostAction::Created);
-    assert_eq!(fake.comments_of(PR).len(), 2, "GitHub holds both");
+    assert_eq!(fake.comments_of(PR).len(), 1, "exactly one comment");
     let visible = visible_for(&fake, "envs/prod");
-    assert_eq!(visible.len(), 1, "the duplicate is hidden");
+    assert_eq!(visible.len(), 1);
     assert!(outcome.comment_urls[0].ends_with(&format!("-{}", visible[0].id)));
-    let hidden: Vec<_> = fake
-        .comments_of(PR)
-        .into_iter()
-        .filter(|c| c.minimized.is_some())
-        .collect();
-    assert_eq!(hidden[0].minimized.as_deref(), Some("duplicate"));
+    let posts = fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/42/comments"))
+        .count();
+    assert_eq!(posts, 1, "not sent again once found");
+    openapi::assert_all_documented(&fake.requests());
+}
+
+#[tokio::test]
+async fn after_a_timeout_the_comment_is_looked_for_and_never_posted_blindly_again() {
+    let posts = |fake: &FakeGithub| {
+        fake.requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/42/comments"))
+            .count()
+    };
+    let mut opts = options();
+    opts.retry.timeout = Duration::from_millis(500);
+    // GitHub made the comment but did not answer in time: it is found.
+    let fake = fake();
+    fake.inject("POST", "/issues/42/comments", Fault::HangAfterDoing, 1);
+    let t = target(&fake, Some(PR), "1111111aaaaaaa");
+    let outcome = post(
+        &t,
+        &plan_body("+ a", "1", "https://ci/1"),
+        &Run::default(),
+        &opts,
+    )
+    .await
+    .expect("found: posted");
+    assert_eq!(outcome.action, PostAction::Created);
+    assert_eq!((posts(&fake), fake.comments_of(PR).len()), (1, 1));
+    // GitHub did nothing and did not answer: not sent again, and said so.
+    let fake = self::fake();
+    fake.inject("POST", "/issues/42/comments", Fault::Hang, 1);
+    let t = target(&fake, Some(PR), "1111111aaaaaaa");
+    let err = post(
+        &t,
+        &plan_body("+ a", "1", "https://ci/1"),
+        &Run::default(),
+        &opts,
+    )
+    .await
+    .expect_err("not posted");
+    assert!(err.to_string().contains("did not answer"), "{err}");
+    assert_eq!((posts(&fake), fake.comments_of(PR).len()), (1, 0));
 }
 
 #[test]

@@ -748,3 +748,51 @@ fn a_parser_falling_behind_never_changes_the_log_with_or_without_a_spill_file() 
         assert!(out.status.code().is_some(), "TMPDIR={}", tmpdir.display());
     }
 }
+
+#[test]
+fn a_destinations_when_policy_is_applied_by_the_runner() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("tfpost.yaml"), "slack:\n  when: destroy\n").unwrap();
+    let run = |input: &[u8]| {
+        let out = tfpost(&["plan", "--dry-run", "--notify", "slack,stdout"])
+            .current_dir(dir.path())
+            .env(
+                "SLACK_WEBHOOK_URL",
+                "https://hooks.slack.com/services/T0/B0/whenpolicy",
+            )
+            .write_stdin(input.to_vec())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let no_changes = std::fs::read(fixture("tf-1.15.5/no-changes.plan.txt")).unwrap();
+    let stderr = run(&no_changes);
+    assert!(
+        stderr.contains("Slack: not posted: `when` is [Destroy]"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("would post to Slack"), "{stderr}");
+    assert!(stderr.contains("would post to stdout"), "{stderr}");
+    let destroy = std::fs::read(fixture("tf-1.15.5/mixed.plan.txt")).unwrap();
+    let stderr = run(&destroy);
+    assert!(stderr.contains("would post to Slack"), "{stderr}");
+}
+
+#[test]
+fn an_osc8_hyperlink_in_unparsable_output_reaches_no_message() {
+    // Output tfpost cannot parse, holding a terminal hyperlink (OSC 8) and a colour.
+    let input =
+        b"garbled \x1b]8;;https://evil.example/x\x07click here\x1b]8;;\x07 and \x1b[31mred\x1b[0m\n";
+    let out = tfpost(&["plan", "--dry-run", "--notify", "github,slack"])
+        .write_stdin(input.to_vec())
+        .output()
+        .unwrap();
+    assert!(out.stdout == input, "the tee is untouched");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("would post to GitHub"), "{stderr}");
+    assert!(stderr.contains("would post to Slack"), "{stderr}");
+    assert!(stderr.contains("click here"), "the text stays: {stderr}");
+    assert!(!stderr.contains("evil.example"), "{stderr}");
+    assert!(!stderr.contains("]8;;"), "{stderr}");
+}

@@ -434,6 +434,31 @@ mod tests {
     }
 
     #[test]
+    fn every_platform_module_is_in_the_detector_table() {
+        // A module written but not registered would never be tried.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ci");
+        let table = include_str!("mod.rs");
+        let table = &table[table.find("const DETECTORS").expect("table")..];
+        let table = &table[..table.find("];").expect("end of table")];
+        for entry in std::fs::read_dir(dir).expect("src/ci") {
+            let path = entry.expect("entry").path();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            // Not platforms: the table itself and the remote-URL parser platforms share.
+            if matches!(stem, "mod" | "git_url") {
+                continue;
+            }
+            assert!(
+                table.contains(&format!("{stem}::detect"))
+                    && table.contains(&format!("{stem}::read")),
+                "src/ci/{stem}.rs is not in ci::DETECTORS"
+            );
+        }
+    }
+
+    #[test]
     fn pr_numbers_from_urls() {
         assert_eq!(
             pr_number_from_url("https://github.com/acme/infra/pull/42"),

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use serde_yaml_ng::Value;
 
 use super::gotemplate::{self, TranslateOptions};
-use super::{Config, ConfigError, ConfigFormat, Label, NotifyTarget, PrNumber, Secret};
+use super::{Config, ConfigError, ConfigFormat, Label, PrNumber, Secret};
 use crate::env::Env;
+use crate::notify::{self, DestinationId};
 
 /// Something in a config that tfpost ignored or could not translate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,7 +209,7 @@ impl Reader<'_> {
     fn read_github(&mut self, root: &Value) -> Result<(), ConfigError> {
         let github = get(root, &["notifier", "github"]);
         if self.format == ConfigFormat::Tfcmt || github.is_some() {
-            self.add_target(NotifyTarget::Github);
+            self.add_target(notify::github::ID);
         }
         if let Some(token) = github.and_then(|g| g.get("token")).and_then(string) {
             self.config.github.token = Some(Secret::new(token));
@@ -231,7 +232,7 @@ impl Reader<'_> {
         let Some(slack) = get(root, &["notifier", "slack"]) else {
             return;
         };
-        self.add_target(NotifyTarget::Slack);
+        self.add_target(notify::slack::ID);
         if let Some(token) = slack.get("token").and_then(string) {
             self.config.slack.token = Some(Secret::new(token));
         }
@@ -254,7 +255,7 @@ impl Reader<'_> {
         }
     }
 
-    fn add_target(&mut self, target: NotifyTarget) {
+    fn add_target(&mut self, target: DestinationId) {
         let targets = self.config.notify.get_or_insert_with(Vec::new);
         if !targets.contains(&target) {
             targets.push(target);

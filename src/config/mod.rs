@@ -19,6 +19,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::ci::{CiOverrides, Platform};
 use crate::env::Env;
+use crate::notify::DestinationId;
+pub use crate::notify::github::Overflow;
+pub use crate::notify::github::config::{GithubConfig, Label, LabelsConfig};
+pub use crate::notify::gitlab::config::GitlabConfig;
+pub use crate::notify::slack::config::{SlackChannels, SlackConfig, SlackMention};
 
 pub use expand::expand;
 pub use legacy::ConfigWarning;
@@ -32,8 +37,8 @@ pub struct Config {
     /// Where to post: `github`, `slack`, `stdout` (one, or a list). Unset: every target whose
     /// credentials are present, or `stdout` outside CI.
     #[serde(deserialize_with = "one_or_many_opt")]
-    #[schemars(with = "Option<OneOrMany<NotifyTarget>>")]
-    pub notify: Option<Vec<NotifyTarget>>,
+    #[schemars(with = "Option<OneOrMany<DestinationId>>")]
+    pub notify: Option<Vec<DestinationId>>,
     /// Overrides of the detected CI context, for platforms tfpost does not know or hides.
     pub ci: CiConfig,
     /// Title shown at the top of each message (`--title`).
@@ -46,21 +51,14 @@ pub struct Config {
     pub ignore_notify_errors: bool,
     /// GitHub pull-request / commit comments.
     pub github: GithubConfig,
+    /// GitLab merge-request notes.
+    pub gitlab: GitlabConfig,
     /// Slack messages.
     pub slack: SlackConfig,
     /// Values hidden everywhere tfpost writes or posts, the tee'd output included.
     pub mask: MaskConfig,
     /// User templates (minijinja) replacing the built-in ones.
     pub templates: TemplatesConfig,
-}
-
-/// A notification target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum NotifyTarget {
-    Github,
-    Slack,
-    Stdout,
 }
 
 /// `ci:` overrides; every field wins over detection, and flags win over these.
@@ -94,199 +92,6 @@ pub enum PrNumber {
     Text(String),
 }
 
-/// GitHub settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct GithubConfig {
-    /// REST API base URL; GitHub Enterprise Server: `https://HOST/api/v3`. Unset:
-    /// `GITHUB_API_URL`, else `https://api.github.com`.
-    pub api_url: Option<String>,
-    /// Token. Prefer the environment (`TFPOST_GITHUB_TOKEN`, `GITHUB_TOKEN`); if set here, write
-    /// it as `$SOME_VARIABLE`. Never printed.
-    #[schemars(with = "Option<String>")]
-    pub token: Option<Secret>,
-    /// Update tfpost's previous comment for the same target instead of adding a new one.
-    pub patch: bool,
-    /// What to do when a comment would exceed GitHub's 65,536 characters.
-    pub overflow: Overflow,
-    /// Post a comment for a plan without changes (`false`: labels only).
-    pub comment_on_no_changes: bool,
-    /// Pull request labels that say what the plan does.
-    pub labels: LabelsConfig,
-    /// Variables (`vars`) written into the comment's hidden metadata, for tools that read it.
-    pub embedded_var_names: Vec<String>,
-    /// Time limit of each GitHub API call, in seconds (default 30). A call that times out is not
-    /// retried: the message goes to stderr.
-    pub timeout_seconds: Option<u64>,
-}
-
-impl Default for GithubConfig {
-    fn default() -> Self {
-        GithubConfig {
-            api_url: None,
-            token: None,
-            patch: false,
-            overflow: Overflow::default(),
-            comment_on_no_changes: true,
-            labels: LabelsConfig::default(),
-            embedded_var_names: Vec::new(),
-            timeout_seconds: None,
-        }
-    }
-}
-
-/// How an over-long comment is posted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Overflow {
-    /// Cut the details, say so, and link the build log.
-    #[default]
-    Truncate,
-    /// Post the whole plan in as many comments as it takes.
-    Split,
-}
-
-/// Labels set on the pull request, one per plan outcome (the others are removed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct LabelsConfig {
-    /// Set labels at all.
-    pub enabled: bool,
-    /// Plan adds or updates, destroys nothing.
-    pub add_or_update: Label,
-    /// Plan destroys (or replaces) something.
-    pub destroy: Label,
-    /// Plan changes nothing.
-    pub no_changes: Label,
-    /// Plan failed.
-    pub error: Label,
-}
-
-impl Default for LabelsConfig {
-    fn default() -> Self {
-        // tfcmt's names (prefixed with the `target` var when set) and colours, so switching
-        // keeps a repository's labels.
-        LabelsConfig {
-            enabled: true,
-            add_or_update: Label::new(TARGET_PREFIX, "add-or-update", "1d76db"),
-            destroy: Label::new(TARGET_PREFIX, "destroy", "d93f0b"),
-            no_changes: Label::new(TARGET_PREFIX, "no-changes", "0e8a16"),
-            error: Label {
-                name: String::new(),
-                color: "b60205".to_string(),
-                enabled: false,
-            },
-        }
-    }
-}
-
-/// One label.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct Label {
-    /// Label name: a minijinja template over the values message templates see, so one
-    /// repository can hold several targets (`{{ vars.target }}/destroy`). Empty: no label.
-    pub name: String,
-    /// Colour as 6 hex digits, no `#`.
-    pub color: String,
-    /// Set this label.
-    pub enabled: bool,
-}
-
-const TARGET_PREFIX: &str = "{% if vars.target %}{{ vars.target }}/{% endif %}";
-
-impl Label {
-    fn new(prefix: &str, name: &str, color: &str) -> Self {
-        Label {
-            name: format!("{prefix}{name}"),
-            color: color.to_string(),
-            enabled: true,
-        }
-    }
-}
-
-impl Default for Label {
-    fn default() -> Self {
-        Label::new("", "", "ededed")
-    }
-}
-
-/// Slack settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct SlackConfig {
-    /// When to post (one condition, or a list of which any posts).
-    #[serde(deserialize_with = "one_or_many")]
-    #[schemars(with = "OneOrMany<SlackWhen>")]
-    pub when: Vec<SlackWhen>,
-    /// Default channel (ID or name) for the Web API; `SLACK_CHANNEL` when unset.
-    pub channel: Option<String>,
-    /// Channels by kind of message, overriding `channel`.
-    pub channels: SlackChannels,
-    /// A user group to mention, and when.
-    pub mention: Option<SlackMention>,
-    /// Incoming webhook URL (`SLACK_WEBHOOK_URL` when unset). Never printed.
-    #[schemars(with = "Option<String>")]
-    pub webhook_url: Option<Secret>,
-    /// Bot token for `chat.postMessage` (`SLACK_BOT_TOKEN` when unset). Never printed.
-    #[schemars(with = "Option<String>")]
-    pub token: Option<Secret>,
-    /// Web API base URL (`SLACK_API_URL`, else `https://slack.com/api/`).
-    pub api_url: Option<String>,
-}
-
-impl Default for SlackConfig {
-    fn default() -> Self {
-        SlackConfig {
-            when: vec![SlackWhen::Always],
-            channel: None,
-            channels: SlackChannels::default(),
-            mention: None,
-            webhook_url: None,
-            token: None,
-            api_url: None,
-        }
-    }
-}
-
-/// A condition for posting to Slack.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SlackWhen {
-    /// Every plan and apply.
-    Always,
-    /// A plan with changes.
-    Changes,
-    /// A plan that destroys something.
-    Destroy,
-    /// A failed plan or apply.
-    Error,
-    /// Every apply.
-    Apply,
-}
-
-/// Channels by kind of message.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct SlackChannels {
-    pub plan: Option<String>,
-    pub apply: Option<String>,
-    pub destroy: Option<String>,
-    pub error: Option<String>,
-}
-
-/// A user group mention (`<!subteam^ID>`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SlackMention {
-    /// The user group ID (`S0123ABCD`).
-    pub group: String,
-    /// When to mention; default: destroy and error.
-    #[serde(default = "default_mention_when", deserialize_with = "one_or_many")]
-    #[schemars(with = "OneOrMany<SlackWhen>")]
-    pub when: Vec<SlackWhen>,
-}
-
 /// A value or a list of values (`when: destroy` or `when: [destroy, error]`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -295,7 +100,7 @@ pub enum OneOrMany<T> {
     Many(Vec<T>),
 }
 
-fn one_or_many<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+pub(crate) fn one_or_many<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: Deserialize<'de>,
@@ -319,10 +124,6 @@ where
     T: Deserialize<'de>,
 {
     one_or_many(d).map(Some)
-}
-
-fn default_mention_when() -> Vec<SlackWhen> {
-    vec![SlackWhen::Destroy, SlackWhen::Error]
 }
 
 /// What to hide.
@@ -790,49 +591,10 @@ impl Config {
         })
     }
 
-    /// Fills what the file leaves unset from the environment SPEC documents:
-    /// `TFPOST_GITHUB_TOKEN` (wins) / `GITHUB_TOKEN`, `GITHUB_API_URL`, `SLACK_WEBHOOK_URL`,
-    /// `SLACK_BOT_TOKEN`, `SLACK_CHANNEL`, `SLACK_API_URL`.
+    /// Fills what the file leaves unset from the environment SPEC documents: each
+    /// destination's section fills its own (`GITHUB_TOKEN`, `SLACK_WEBHOOK_URL`, ...).
     pub fn fill_from_env(&mut self, env: &Env) {
-        let secret = |names: &[&str]| names.iter().find_map(|n| env.get(n)).map(Secret::new);
-        let unset = |s: &Option<Secret>| s.as_ref().is_none_or(Secret::is_empty);
-        if unset(&self.github.token) {
-            self.github.token = secret(&["TFPOST_GITHUB_TOKEN", "GITHUB_TOKEN"]);
-        }
-        if self.github.api_url.is_none() {
-            self.github.api_url = env.get("GITHUB_API_URL").map(str::to_string);
-        }
-        if unset(&self.slack.webhook_url) {
-            self.slack.webhook_url = secret(&["SLACK_WEBHOOK_URL"]);
-        }
-        if unset(&self.slack.token) {
-            self.slack.token = secret(&["SLACK_BOT_TOKEN"]);
-        }
-        if self.slack.channel.is_none() {
-            self.slack.channel = env.get("SLACK_CHANNEL").map(str::to_string);
-        }
-        if self.slack.api_url.is_none() {
-            self.slack.api_url = env.get("SLACK_API_URL").map(str::to_string);
-        }
-    }
-
-    /// Applies `--title`, `--message`, `--var`, `--notify`, `--ignore-notify-errors`.
-    pub fn apply_flags(&mut self, flags: &FlagOverrides) {
-        if let Some(t) = &flags.title {
-            self.title = Some(t.clone());
-        }
-        if let Some(m) = &flags.message {
-            self.message = Some(m.clone());
-        }
-        for (k, v) in &flags.vars {
-            self.vars.insert(k.clone(), v.clone());
-        }
-        if let Some(n) = &flags.notify {
-            self.notify = Some(n.clone());
-        }
-        if flags.ignore_notify_errors {
-            self.ignore_notify_errors = true;
-        }
+        crate::notify::fill_from_env(self, env);
     }
 
     /// The masker for this config's `mask:` section and the secrets it holds.
@@ -843,18 +605,12 @@ impl Config {
             .iter()
             .filter_map(|name| env.get(name).map(str::to_string))
             .collect();
-        for secret in [
-            &self.github.token,
-            &self.slack.webhook_url,
-            &self.slack.token,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if !secret.is_empty() {
-                values.push(secret.expose().to_string());
-            }
-        }
+        // Every destination declares the credentials of its section when it registers.
+        values.extend(
+            crate::notify::secrets(self)
+                .into_iter()
+                .map(|secret| secret.expose().to_string()),
+        );
         // Patterns were checked by `validate`; a default config has none.
         Masker::new(values, &self.mask.patterns).unwrap_or_default()
     }
@@ -865,16 +621,6 @@ impl Config {
         let yaml = serde_yaml_ng::to_string(self).unwrap_or_default();
         self.masker(env).mask_str(&yaml).into_owned()
     }
-}
-
-/// The command-line values that override the config file.
-#[derive(Debug, Clone, Default)]
-pub struct FlagOverrides {
-    pub title: Option<String>,
-    pub message: Option<String>,
-    pub vars: Vec<(String, String)>,
-    pub notify: Option<Vec<NotifyTarget>>,
-    pub ignore_notify_errors: bool,
 }
 
 /// The JSON Schema of `tfpost.yaml` (`tfpost config schema`).

@@ -2,6 +2,7 @@ use std::fs;
 
 use super::*;
 use crate::ci::Platform;
+use crate::notify::{self, When};
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
@@ -65,10 +66,7 @@ fn full_tfpost_config_with_expansion() {
     let loaded = load(Some(&path), dir.path(), &e).unwrap();
     let c = &loaded.config;
     assert_eq!(loaded.format, Some(ConfigFormat::Tfpost));
-    assert_eq!(
-        c.notify,
-        Some(vec![NotifyTarget::Github, NotifyTarget::Slack])
-    );
+    assert_eq!(c.notify, Some(vec![notify::github::ID, notify::slack::ID]));
     let o = c.ci_overrides().unwrap();
     assert_eq!(o.platform, Some(Platform::Jenkins));
     assert_eq!(o.pr, Some(42));
@@ -94,10 +92,10 @@ fn full_tfpost_config_with_expansion() {
     };
     assert_eq!(label(""), "no-changes");
     assert_eq!(label("envs/prod"), "envs/prod/no-changes");
-    assert_eq!(c.slack.when, vec![SlackWhen::Destroy, SlackWhen::Error]);
+    assert_eq!(c.slack.when, vec![When::Destroy, When::Error]);
     assert_eq!(
         c.slack.mention.as_ref().map(|m| m.when.clone()),
-        Some(vec![SlackWhen::Destroy, SlackWhen::Error])
+        Some(vec![When::Destroy, When::Error])
     );
     assert_eq!(
         c.templates.plan.as_deref(),
@@ -300,24 +298,6 @@ fn environment_fills_what_the_file_leaves_unset() {
 }
 
 #[test]
-fn flags_win() {
-    let mut c = Config::default();
-    c.vars.insert("a".into(), "file".into());
-    c.apply_flags(&FlagOverrides {
-        title: Some("T".into()),
-        message: None,
-        vars: vec![("a".into(), "flag".into()), ("b".into(), "2".into())],
-        notify: Some(vec![NotifyTarget::Stdout]),
-        ignore_notify_errors: true,
-    });
-    assert_eq!(c.title.as_deref(), Some("T"));
-    assert_eq!(c.vars["a"], "flag");
-    assert_eq!(c.vars["b"], "2");
-    assert_eq!(c.notify, Some(vec![NotifyTarget::Stdout]));
-    assert!(c.ignore_notify_errors);
-}
-
-#[test]
 fn schema_describes_the_config() {
     let schema = json_schema();
     let props = &schema["properties"];
@@ -393,7 +373,7 @@ fn tfnotify_github_config() {
     assert_eq!(loaded.path.as_deref(), Some(path.as_path()));
     assert_eq!(loaded.format, Some(ConfigFormat::Tfnotify));
     let c = &loaded.config;
-    assert_eq!(c.notify, Some(vec![NotifyTarget::Github]));
+    assert_eq!(c.notify, Some(vec![notify::github::ID]));
     let o = c.ci_overrides().unwrap();
     assert_eq!(o.platform, Some(Platform::Circleci));
     assert_eq!(o.owner.as_deref(), Some("acme"));
@@ -456,7 +436,7 @@ terraform:
         "sniffed from `notifier:`"
     );
     let c = &loaded.config;
-    assert_eq!(c.notify, Some(vec![NotifyTarget::Slack]));
+    assert_eq!(c.notify, Some(vec![notify::slack::ID]));
     assert_eq!(c.ci.platform, Some(Platform::TravisCi));
     assert_eq!(c.slack.token.as_ref().map(Secret::expose), Some("xoxb-123"));
     assert_eq!(c.slack.channel.as_deref(), Some("C42"));
@@ -534,7 +514,7 @@ fn tfcmt_config_translates_and_renders() {
     assert_eq!(loaded.format, Some(ConfigFormat::Tfcmt));
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     let c = &loaded.config;
-    assert_eq!(c.notify, Some(vec![NotifyTarget::Github]));
+    assert_eq!(c.notify, Some(vec![notify::github::ID]));
     assert_eq!(c.ci.owner.as_deref(), Some("acme"));
     assert_eq!(
         c.github.api_url.as_deref(),
@@ -684,9 +664,9 @@ fn one_or_many_values() {
         "notify: slack\nslack:\n  when: destroy\n  mention: {group: S1, when: error}\n",
     );
     let c = load(Some(&path), dir.path(), &Env::new()).unwrap().config;
-    assert_eq!(c.notify, Some(vec![NotifyTarget::Slack]));
-    assert_eq!(c.slack.when, vec![SlackWhen::Destroy]);
-    assert_eq!(c.slack.mention.unwrap().when, vec![SlackWhen::Error]);
+    assert_eq!(c.notify, Some(vec![notify::slack::ID]));
+    assert_eq!(c.slack.when, vec![When::Destroy]);
+    assert_eq!(c.slack.mention.unwrap().when, vec![When::Error]);
     let path = write(dir.path(), "tfpost.yaml", "slack:\n  when: sometimes\n");
     let msg = load(Some(&path), dir.path(), &Env::new())
         .unwrap_err()

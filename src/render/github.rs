@@ -1430,25 +1430,11 @@ fn warning_block(w: &Diagnostic) -> String {
 }
 
 fn strip_ansi(text: &str) -> String {
-    // Raw output for a code block: CSI sequences (colours, cursor moves) as Terraform and CI tools write them.
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' && chars.peek() == Some(&'[') {
-            chars.next();
-            for c in chars.by_ref() {
-                if ('@'..='~').contains(&c) {
-                    break;
-                }
-            }
-        } else if c == '\0' {
-            // NUL has no place in a comment body (Markdown renderers replace it anyway); mark it.
-            out.push('\u{FFFD}');
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    // Raw output for a code block: escape sequences (colours, cursor moves, OSC-8 hyperlinks)
+    // dropped by the same rule the parser reads Terraform's output with.
+    let text = crate::parse::strip_ansi(text);
+    // NUL has no place in a comment body (Markdown renderers replace it anyway); mark it.
+    text.replace('\0', "\u{FFFD}")
 }
 
 /// The first `head_max` and last `tail_max` characters' worth of whole lines, and how many

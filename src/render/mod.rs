@@ -2,6 +2,7 @@
 
 pub mod fmt;
 pub mod github;
+pub mod gitlab_inert;
 pub mod inert;
 pub mod user_template;
 

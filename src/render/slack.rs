@@ -390,22 +390,11 @@ fn tail_code(lines: &[&str], max: usize) -> FittedCode {
 /// Raw output as text: invalid UTF-8 replaced, ANSI colour and other control characters
 /// removed (they would show as garbage), CRLF read as LF.
 fn clean_raw(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw);
+    // Escape sequences (colours, OSC-8 hyperlinks) by the rule the parser reads output with.
+    let text = crate::parse::strip_ansi(&String::from_utf8_lossy(raw)).into_owned();
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in text.chars() {
         match c {
-            '\u{1b}' => {
-                // CSI sequence: ESC [ params final-byte.
-                if chars.peek() == Some(&'[') {
-                    chars.next();
-                    for c in chars.by_ref() {
-                        if ('\u{40}'..='\u{7e}').contains(&c) {
-                            break;
-                        }
-                    }
-                }
-            }
             '\n' | '\t' => out.push(c),
             c if c.is_control() => {}
             c => out.push(c),

@@ -2,12 +2,14 @@
 //! [`Delivery`] what to mask; after it, it calls the delivery with the parsed output, and turns
 //! its result into the exit code.
 //!
-//! [`super::Post`] is the delivery tfpost uses: it renders and posts to GitHub, Slack or stdout.
+//! [`super::Post`] is the delivery tfpost uses: it renders and posts to the destinations of
+//! [`crate::notify::REGISTRY`].
 
 use super::RunOutput;
 use super::log::Log;
-use super::settings::{RunSettings, Target};
+use super::settings::RunSettings;
 use crate::config::Masker;
+use crate::notify::DestinationId;
 
 /// Renders and posts a finished run.
 pub trait Delivery {
@@ -33,15 +35,15 @@ pub trait Delivery {
 #[derive(Debug, thiserror::Error)]
 #[error("{} notification(s) failed", failures.len())]
 pub struct DeliveryError {
-    pub failures: Vec<TargetFailure>,
+    pub failures: Vec<DestinationFailure>,
     /// The config says `ignore_notify_errors: true` (the flag's twin): the failures are
     /// reported, but they do not change the exit code.
     pub ignored: bool,
 }
 
-/// One target that could not be posted to, and why (what the user can do about it).
+/// One destination that could not be posted to, and why (what the user can do about it).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetFailure {
-    pub target: Target,
+pub struct DestinationFailure {
+    pub destination: DestinationId,
     pub reason: String,
 }

@@ -20,6 +20,7 @@ pub mod analyze;
 pub mod delivery;
 pub mod fmt;
 pub mod log;
+mod masking;
 pub mod post;
 pub mod settings;
 mod signals;
@@ -33,10 +34,10 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Arc;
 
 pub use analyze::{Parsed, RawOutput};
-pub use delivery::{Delivery, DeliveryError, TargetFailure};
+pub use delivery::{Delivery, DeliveryError, DestinationFailure};
 pub use log::Log;
 pub use post::Post;
-pub use settings::{RunKind, RunSettings, Target, Verbosity};
+pub use settings::{RunKind, RunSettings, Verbosity};
 
 use crate::config::Masker;
 use crate::env::Env;
@@ -236,7 +237,7 @@ pub fn run(
             for failure in &err.failures {
                 log.error(format_args!(
                     "could not post to {}: {}",
-                    failure.target, failure.reason
+                    failure.destination, failure.reason
                 ));
             }
             err.ignored

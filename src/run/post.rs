@@ -1,28 +1,30 @@
-//! The delivery `tfpost plan` / `apply` / `fmt` use: configuration and CI context in, a
-//! rendered message per target out, posted by the GitHub and Slack notifiers or printed.
+//! The delivery `tfpost plan` / `apply` / `fmt` use: configuration and CI context in, then for
+//! each chosen destination of [`crate::notify::REGISTRY`]: the message rendered in its
+//! dialect, masked, checked against its `when`, and posted on the one runtime this module owns
+//! (or printed, with `--dry-run`).
 //!
 //! Whatever fails here, Terraform's output is already on stdout; a message that could not be
-//! posted is written to stderr (SPEC guarantee 3) and reported as a [`TargetFailure`].
+//! posted is written to stderr (SPEC guarantee 3) and reported as a [`DestinationFailure`].
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::RunOutput;
 use super::analyze::Parsed;
-use super::delivery::{Delivery, DeliveryError, TargetFailure};
+use super::delivery::{Delivery, DeliveryError, DestinationFailure};
 use super::log::Log;
-use super::settings::{RunKind, RunSettings, Target};
+use super::masking::{mask_parsed, mask_rendered, raw_text};
+use super::settings::{RunKind, RunSettings};
 use crate::ci::{self, CiContext};
-use crate::config::{self, Config, Masker, NotifyTarget, SlackWhen};
+use crate::config::{self, Config, Masker};
 use crate::env::Env;
-use crate::message::{GithubMessage, SlackMessage};
-use crate::model::{Kind, Outcome, Report};
-use crate::notify::github::{
-    self as gh, CommentKind, GithubOptions, GithubTarget, LabelConfig, LabelSpec, PostRequest,
+use crate::message::GithubMessage;
+use crate::model::{Kind, Report};
+use crate::notify::{
+    ByDefault, Destination, Dialect, Outgoing, REGISTRY, Registration, Rendered, RunFacts, Setup,
+    StdoutState, When,
 };
-use crate::notify::slack::{PostWhen, RunFacts, SlackNotifier, SlackOptions, SlackTarget};
+use crate::render::gitlab_inert::GitlabMarkdown;
 use crate::render::user_template::{UserTemplate, github_or_builtin};
 use crate::render::{self, RenderContext};
 
@@ -44,7 +46,7 @@ impl Post {
     }
 }
 
-/// Everything resolved once per run, shared by the targets.
+/// Everything resolved once per run, shared by the destinations.
 struct Resolved {
     config: Config,
     ci: CiContext,
@@ -53,10 +55,13 @@ struct Resolved {
     /// The key of "one current comment per target": directory and workspace.
     target_key: String,
     /// Why nothing may be posted: the config file could not be used. It may hold `mask:`
-    /// patterns, another API URL or other targets, so posting with the defaults could publish a
-    /// secret or post where it should not; each message goes to stderr instead.
+    /// patterns, another API URL or other destinations, so posting with the defaults could
+    /// publish a secret or post where it should not; each message goes to stderr instead.
     blocked: Option<String>,
 }
+
+/// A destination chosen for this run: built, or why it could not be.
+type Chosen = (&'static Registration, Result<Box<dyn Destination>, String>);
 
 impl Delivery for Post {
     /// The config is read once, here: the masker it makes must be known before the tee starts.
@@ -77,49 +82,87 @@ impl Delivery for Post {
             Some(resolved) => resolved,
             None => self.resolve(settings, log),
         };
-        let targets = choose_targets(settings, &resolved.config, &resolved.ci);
-        // Masked before rendering as well as after: rendering escapes plan text (`&lt;`, a word
-        // joiner after `@`) and cuts it to the size limits, and a secret so changed or cut in
-        // half is no longer found in the rendered message.
-        let parsed = match mask_parsed(run.parsed, &resolved.masker) {
+        let r = &resolved;
+        let warn = |message: String| log.warn(message);
+        let setup = Setup {
+            config: &r.config,
+            ci: &r.ci,
+            env: &self.env,
+            ctx: &r.ctx,
+            target_key: &r.target_key,
+            stdout: StdoutState {
+                closed: run.stdout_closed,
+                mid_line: run.stdout_mid_line,
+            },
+            dry_run: settings.dry_run,
+            warn: &warn,
+        };
+        let chosen = choose(settings, &setup);
+        let failed = |reason: String, chosen: &[Chosen]| DeliveryError {
+            failures: chosen
+                .iter()
+                .map(|(registration, _)| DestinationFailure {
+                    destination: registration.id,
+                    reason: reason.clone(),
+                })
+                .collect(),
+            ignored: r.config.ignore_notify_errors,
+        };
+        // Masked before rendering as well as after (see `masking`).
+        let parsed = match mask_parsed(run.parsed, &r.masker) {
             Ok(parsed) => parsed,
             Err(reason) => {
                 // Nothing can be rendered without the secrets, not even for stderr.
-                let reason = format!("cannot mask the parsed output ({reason}); nothing posted");
-                return Err(DeliveryError {
-                    failures: targets
-                        .into_iter()
-                        .map(|target| TargetFailure {
-                            target,
-                            reason: reason.clone(),
-                        })
-                        .collect(),
-                    ignored: resolved.config.ignore_notify_errors,
-                });
+                return Err(failed(
+                    format!("cannot mask the parsed output ({reason}); nothing posted"),
+                    &chosen,
+                ));
             }
         };
         let run = &RunOutput {
             parsed: &parsed,
             ..*run
         };
-        if targets.is_empty() {
+        if chosen.is_empty() {
             log.warn(
                 "nothing to notify: no GitHub token with a pull request or commit, no Slack \
                  webhook or bot token with a channel (use --notify stdout for a local run)",
             );
             return Ok(());
         }
+        // The one runtime every destination posts on; none is needed to print.
+        let runtime = if settings.dry_run {
+            None
+        } else {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => Some(runtime),
+                Err(err) => {
+                    return Err(failed(
+                        format!("cannot start the HTTP clients' runtime: {err}"),
+                        &chosen,
+                    ));
+                }
+            }
+        };
+        let facts = facts_of(run.parsed, settings.kind);
         let mut failures = Vec::new();
-        for target in targets {
-            let outcome = match target {
-                Target::Github => self.github(run, settings, &resolved, log),
-                Target::Slack => self.slack(run, settings, &resolved, log),
-                Target::Stdout => stdout(run, settings, &resolved, log),
-            };
+        for (registration, built) in &chosen {
+            let outcome = self.deliver_one(
+                run,
+                settings,
+                r,
+                log,
+                (registration, built.as_deref()),
+                &facts,
+                runtime.as_ref(),
+            );
             if let Err(reason) = outcome {
-                failures.push(TargetFailure {
-                    target,
-                    reason: resolved.masker.mask_str(&reason).into_owned(),
+                failures.push(DestinationFailure {
+                    destination: registration.id,
+                    reason: r.masker.mask_str(&reason).into_owned(),
                 });
             }
         }
@@ -128,7 +171,7 @@ impl Delivery for Post {
         } else {
             Err(DeliveryError {
                 failures,
-                ignored: resolved.config.ignore_notify_errors,
+                ignored: r.config.ignore_notify_errors,
             })
         }
     }
@@ -204,40 +247,32 @@ impl Post {
         }
     }
 
-    fn github(
+    /// Renders, masks, checks `when` and posts (or prints) one destination's message. On
+    /// failure the message is on stderr and the reason is returned.
+    #[allow(clippy::too_many_arguments)]
+    fn deliver_one(
         &self,
         run: &RunOutput<'_>,
         settings: &RunSettings,
         r: &Resolved,
         log: &Log,
+        (registration, built): (&Registration, Result<&dyn Destination, &String>),
+        facts: &RunFacts,
+        runtime: Option<&tokio::runtime::Runtime>,
     ) -> Result<(), String> {
-        let split = overflow(&r.config) == gh::Overflow::Split;
-        let message = mask_github(github_message(run, settings, r, log, split), &r.masker);
-        if let Some(path) = self
-            .env
-            .get("GITHUB_STEP_SUMMARY")
-            .filter(|_| !settings.dry_run)
-            && let Err(err) =
-                gh::append_step_summary(Path::new(path), &message, overflow(&r.config))
-        {
-            log.warn(format!(
-                "cannot append to $GITHUB_STEP_SUMMARY ({path}): {err}"
-            ));
+        let label = registration.label;
+        if matches!(run.parsed, Parsed::Fmt(_)) && !registration.dialect.renders_fmt() {
+            log.info(format!("{label}: `fmt` results are not posted there"));
+            return Ok(());
         }
-        let destination = match (&r.ci.owner, &r.ci.repo, r.ci.pr, &r.ci.sha) {
-            (Some(owner), Some(repo), Some(pr), _) => format!("GitHub {owner}/{repo}#{pr}"),
-            (Some(owner), Some(repo), None, Some(sha)) => {
-                format!(
-                    "GitHub {owner}/{repo}, the pull request of commit {sha} (else a commit comment)"
-                )
-            }
-            _ => "GitHub (repository or pull request unknown)".to_string(),
-        };
+        let with_parts = built.is_ok_and(|d| d.wants_parts());
+        let message = render(registration.dialect, run, settings, r, log, with_parts);
+        let message = for_dialect(registration.dialect, mask_rendered(message, &r.masker)?);
         let unposted = |reason: String| {
             let _ = log.write_raw(
                 format!(
-                    "tfpost: the comment for {destination}, not posted:\n{}\n",
-                    message.body
+                    "tfpost: the {label} message, not posted:\n{}\n",
+                    message.text()
                 )
                 .as_bytes(),
             );
@@ -246,199 +281,105 @@ impl Post {
         if let Some(reason) = &r.blocked {
             return Err(unposted(reason.clone()));
         }
-        if settings.dry_run {
-            dry_run(
-                log,
-                &format!("{destination} [{}]", r.target_key),
-                &message.body,
-            );
+        let destination = match built {
+            Ok(destination) => destination,
+            Err(reason) if settings.dry_run => {
+                dry_run(log, &format!("{label} ({reason})"), &message.preview());
+                return Ok(());
+            }
+            Err(reason) => return Err(unposted(reason.clone())),
+        };
+        let when = destination.when();
+        if !When::any(&when, facts) {
+            log.info(format!(
+                "{label}: not posted: `when` is {when:?} and this run matches none of it"
+            ));
             return Ok(());
         }
-        let token = r
-            .config
-            .github
-            .token
-            .as_ref()
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                unposted("no GitHub token: set GITHUB_TOKEN (or TFPOST_GITHUB_TOKEN)".into())
-            })?;
-        let (Some(owner), Some(repo)) = (r.ci.owner.clone(), r.ci.repo.clone()) else {
-            return Err(unposted(
-                "the repository is unknown: run in a supported CI or pass --owner and --repo"
-                    .into(),
-            ));
-        };
-        if r.ci.pr.is_none() && r.ci.sha.is_none() {
-            return Err(unposted(
-                "neither a pull request nor a commit is known: pass --pr or --sha".into(),
-            ));
-        }
-        let target = GithubTarget {
-            api_url: r
-                .config
-                .github
-                .api_url
-                .clone()
-                .unwrap_or_else(|| "https://api.github.com".to_string()),
-            token: token.expose().to_string(),
-            owner,
-            repo,
-            pr: r.ci.pr,
-            sha: r.ci.sha.clone(),
-        };
-        let options = GithubOptions {
-            patch: r.config.github.patch,
-            overflow: overflow(&r.config),
-            labels: labels(&r.config, &r.ctx, log),
-            login: None,
-            retry: gh::RetryPolicy {
-                timeout: r.config.github.timeout_seconds.map_or(
-                    gh::RetryPolicy::default().timeout,
-                    std::time::Duration::from_secs,
-                ),
-                ..gh::RetryPolicy::default()
-            },
-        };
-        let (kind, result, destroys) = match run.parsed {
-            Parsed::Terraform(Ok(report)) => (
-                CommentKind::from(report.kind),
-                report.result,
-                report.has_destructive_changes(),
-            ),
-            Parsed::Terraform(Err(_)) => (comment_kind(settings.kind), Outcome::Error, false),
-            Parsed::Fmt(fmt) => (
-                CommentKind::Fmt,
-                if fmt.failed() {
-                    Outcome::Error
-                } else {
-                    Outcome::NoChanges
-                },
-                false,
-            ),
-        };
-        if result == Outcome::NoChanges && !r.config.github.comment_on_no_changes {
-            log.info("GitHub: no changes, and `github.comment_on_no_changes` is off: no comment");
+        let Some(runtime) = runtime else {
+            let place = destination.describe(facts);
+            for text in destination.preview(&message, facts) {
+                dry_run(log, &place, &text);
+            }
             return Ok(());
-        }
-        let request = PostRequest {
-            target_key: &r.target_key,
-            kind,
+        };
+        let outgoing = Outgoing {
             message: &message,
-            result,
-            destroys,
+            facts,
+            target_key: &r.target_key,
             build_url: r.ci.build_url.as_deref(),
-            options: &options,
         };
-        match gh::post_blocking(&target, &request) {
-            Ok(outcome) => {
-                for warning in &outcome.warnings {
-                    log.warn(format!("GitHub: {warning}"));
+        match runtime.block_on(destination.post(&outgoing)) {
+            Ok(posted) => {
+                for warning in &posted.warnings {
+                    log.warn(format!("{label}: {warning}"));
                 }
-                log.info(format!(
-                    "GitHub: {:?} {} ({} API calls)",
-                    outcome.action,
-                    outcome.comment_urls.join(", "),
-                    outcome.api_calls
-                ));
+                log.info(format!("{label}: {}", posted.summary));
                 Ok(())
             }
-            Err(err) => Err(unposted(format!("GitHub: {err}"))),
-        }
-    }
-
-    fn slack(
-        &self,
-        run: &RunOutput<'_>,
-        settings: &RunSettings,
-        r: &Resolved,
-        log: &Log,
-    ) -> Result<(), String> {
-        let (message, facts) = match run.parsed {
-            Parsed::Terraform(Ok(report)) => {
-                (render::slack::render(report, &r.ctx), RunFacts::of(report))
-            }
-            Parsed::Terraform(Err(err)) => {
-                let kind = report_kind(settings.kind);
-                let raw = raw_text(run, &r.masker);
-                (
-                    render::slack::render_parse_failure(
-                        raw.as_bytes(),
-                        kind,
-                        &err.to_string(),
-                        &r.ctx,
-                    ),
-                    RunFacts::parse_failure(kind),
-                )
-            }
-            Parsed::Fmt(_) => {
-                log.info("Slack: `fmt` results are posted to GitHub and stdout only");
-                return Ok(());
-            }
-        };
-        let message = mask_slack(message, &r.masker)?;
-        if let Some(reason) = &r.blocked {
-            let _ = log.write_raw(
-                format!("tfpost: the Slack message, not posted:\n{}\n", message.text).as_bytes(),
-            );
-            return Err(reason.clone());
-        }
-        let Some(target) = slack_target(&r.config) else {
-            if settings.dry_run {
-                let json =
-                    serde_json::to_string_pretty(&message).unwrap_or_else(|_| message.text.clone());
-                dry_run(
-                    log,
-                    "Slack (no SLACK_WEBHOOK_URL or SLACK_BOT_TOKEN set)",
-                    &json,
-                );
-                return Ok(());
-            }
-            let _ = log.write_raw(
-                format!("tfpost: the Slack message, not posted:\n{}\n", message.text).as_bytes(),
-            );
-            return Err(
-                "no Slack credentials: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and SLACK_CHANNEL"
-                    .into(),
-            );
-        };
-        let notifier =
-            SlackNotifier::new(target, slack_options(&r.config)).map_err(|e| e.to_string())?;
-        let destination = notifier.destination(&facts);
-        if settings.dry_run {
-            for payload in notifier.payloads(&message, &facts) {
-                let json =
-                    serde_json::to_string_pretty(&payload).unwrap_or_else(|_| payload.text.clone());
-                dry_run(log, &destination, &json);
-            }
-            return Ok(());
-        }
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the Slack client: {e}"))?;
-        match runtime.block_on(notifier.post(&message, &facts)) {
-            Ok(outcome) => {
-                log.info(format!("Slack: {outcome:?}"));
-                Ok(())
-            }
-            Err(err) => {
-                let _ = log.write_raw(
-                    format!(
-                        "tfpost: the Slack message for {destination}, not posted:\n{}\n",
-                        message.text
-                    )
-                    .as_bytes(),
-                );
-                Err(format!("Slack: {err}"))
-            }
+            Err(reason) => Err(unposted(reason)),
         }
     }
 }
 
-/// The comment body for GitHub and stdout: the user's template, else the built-in one; the
-/// split parts only when they will be posted.
-fn github_message(
+/// What the posting policy and the destinations know of the run.
+fn facts_of(parsed: &Parsed, kind: RunKind) -> RunFacts {
+    match parsed {
+        Parsed::Terraform(Ok(report)) => RunFacts::of(report),
+        Parsed::Terraform(Err(_)) => RunFacts::parse_failure(kind),
+        Parsed::Fmt(fmt) => RunFacts::fmt(fmt.failed()),
+    }
+}
+
+/// The masked message in its dialect's final form: GitLab's note made inert for GitLab.
+fn for_dialect(dialect: Dialect, message: Rendered) -> Rendered {
+    match (dialect, message) {
+        (Dialect::GitlabMarkdown, Rendered::Markdown(markdown)) => {
+            Rendered::Gitlab(GitlabMarkdown::from_github(&markdown.body))
+        }
+        (_, message) => message,
+    }
+}
+
+/// The message in `dialect`, before masking.
+fn render(
+    dialect: Dialect,
+    run: &RunOutput<'_>,
+    settings: &RunSettings,
+    r: &Resolved,
+    log: &Log,
+    with_parts: bool,
+) -> Rendered {
+    match dialect {
+        // GitLab's note starts as the same Markdown; it is made inert for GitLab once masked
+        // ([`for_dialect`]), so that the masker sees the text before GitLab's escapes.
+        Dialect::GithubMarkdown | Dialect::GitlabMarkdown => {
+            Rendered::Markdown(markdown_message(run, settings, r, log, with_parts))
+        }
+        Dialect::SlackMrkdwn => Rendered::Slack(match run.parsed {
+            Parsed::Terraform(Ok(report)) => render::slack::render(report, &r.ctx),
+            Parsed::Terraform(Err(err)) => {
+                let raw = raw_text(run, &r.masker);
+                render::slack::render_parse_failure(
+                    raw.as_bytes(),
+                    settings.kind.report_kind(),
+                    &err.to_string(),
+                    &r.ctx,
+                )
+            }
+            // Not reached: the dialect says it cannot render `fmt` and it is skipped before.
+            Parsed::Fmt(_) => crate::message::SlackMessage {
+                text: String::new(),
+                blocks: Vec::new(),
+                thread_reply: None,
+            },
+        }),
+    }
+}
+
+/// The Markdown message: the user's template, else the built-in one; the split parts only
+/// when they will be posted.
+fn markdown_message(
     run: &RunOutput<'_>,
     settings: &RunSettings,
     r: &Resolved,
@@ -502,75 +443,38 @@ fn user_template(
     Some(UserTemplate::from_source("config template", source.clone()))
 }
 
-fn stdout(
-    run: &RunOutput<'_>,
-    settings: &RunSettings,
-    r: &Resolved,
-    log: &Log,
-) -> Result<(), String> {
-    let message = mask_github(github_message(run, settings, r, log, false), &r.masker);
-    if let Some(reason) = &r.blocked {
-        let _ = log
-            .write_raw(format!("tfpost: the message for stdout:\n{}\n", message.body).as_bytes());
-        return Err(reason.clone());
-    }
-    if settings.dry_run {
-        dry_run(log, "stdout", &message.body);
-        return Ok(());
-    }
-    if run.stdout_closed {
-        let _ = log
-            .write_raw(format!("tfpost: the message for stdout:\n{}\n", message.body).as_bytes());
-        return Err("stdout was closed by its reader".into());
-    }
-    let mut out = std::io::stdout().lock();
-    let lead: &[u8] = if run.stdout_mid_line { b"\n\n" } else { b"\n" };
-    out.write_all(lead)
-        .and_then(|()| out.write_all(message.body.as_bytes()))
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush())
-        .map_err(|err| {
-            let _ = log.write_raw(
-                format!("tfpost: the message for stdout:\n{}\n", message.body).as_bytes(),
-            );
-            format!("cannot write to stdout: {err}")
-        })
-}
-
 fn dry_run(log: &Log, destination: &str, text: &str) {
     let _ = log
         .write_raw(format!("tfpost: --dry-run: would post to {destination}:\n{text}\n").as_bytes());
 }
 
-/// `--notify`, else the config's `notify`, else every target whose credentials are present,
-/// and stdout outside CI (SPEC).
-fn choose_targets(settings: &RunSettings, config: &Config, ci: &CiContext) -> Vec<Target> {
-    if let Some(targets) = &settings.notify {
-        return targets.clone();
-    }
-    if let Some(targets) = &config.notify {
-        return targets
+/// `--notify`, else the config's `notify`, else every destination that is ready (its
+/// credentials present), and stdout outside CI when none is (SPEC).
+fn choose(settings: &RunSettings, setup: &Setup<'_>) -> Vec<Chosen> {
+    if let Some(ids) = settings.notify.as_ref().or(setup.config.notify.as_ref()) {
+        return ids
             .iter()
-            .map(|t| match t {
-                NotifyTarget::Github => Target::Github,
-                NotifyTarget::Slack => Target::Slack,
-                NotifyTarget::Stdout => Target::Stdout,
-            })
+            .filter_map(|id| id.registration())
+            .map(|registration| (registration, (registration.build)(setup)))
             .collect();
     }
-    let mut targets = Vec::new();
-    let has_token = config.github.token.as_ref().is_some_and(|t| !t.is_empty());
-    if has_token && ci.owner.is_some() && ci.repo.is_some() && (ci.pr.is_some() || ci.sha.is_some())
-    {
-        targets.push(Target::Github);
+    let mut chosen: Vec<Chosen> = REGISTRY
+        .iter()
+        .filter(|registration| registration.by_default == ByDefault::WhenReady)
+        .filter_map(|registration| {
+            let built = (registration.build)(setup).ok()?;
+            Some((registration, Ok(built)))
+        })
+        .collect();
+    if setup.ci.platform.is_none() && chosen.is_empty() {
+        chosen.extend(
+            REGISTRY
+                .iter()
+                .filter(|registration| registration.by_default == ByDefault::OutsideCiAlone)
+                .map(|registration| (registration, (registration.build)(setup))),
+        );
     }
-    if slack_target(config).is_some() {
-        targets.push(Target::Slack);
-    }
-    if ci.platform.is_none() && targets.is_empty() {
-        targets.push(Target::Stdout);
-    }
-    targets
+    chosen
 }
 
 /// The Terraform target: `--var target=...`, else the working directory relative to the
@@ -590,296 +494,12 @@ fn target_key(vars: &BTreeMap<String, String>, cwd: &Path, env: &Env) -> String 
     }
 }
 
-fn overflow(config: &Config) -> gh::Overflow {
-    match config.github.overflow {
-        config::Overflow::Split => gh::Overflow::Split,
-        _ => gh::Overflow::Cut,
-    }
-}
-
-/// The config's labels, their names rendered (they are templates: tfcmt prefixes them with the
-/// target); a label switched off is left out of the set.
-fn labels(config: &Config, ctx: &RenderContext, log: &Log) -> LabelConfig {
-    let labels = &config.github.labels;
-    let spec = |label: &config::Label, fallback: LabelSpec| -> LabelSpec {
-        let env = minijinja::Environment::new();
-        let name = env
-            .render_str(
-                &label.name,
-                minijinja::context! { vars => &ctx.vars, target => &ctx.target },
-            )
-            .unwrap_or_else(|err| {
-                log.warn(format!("label name `{}`: {err}", label.name));
-                fallback.name.clone()
-            });
-        LabelSpec {
-            name,
-            color: label.color.clone(),
-            description: fallback.description,
-        }
-    };
-    let defaults = LabelConfig::default();
-    let mut out = LabelConfig {
-        enabled: labels.enabled,
-        add_or_update: spec(&labels.add_or_update, defaults.add_or_update.clone()),
-        destroy: spec(&labels.destroy, defaults.destroy.clone()),
-        no_changes: spec(&labels.no_changes, defaults.no_changes.clone()),
-        error: spec(&labels.error, defaults.error.clone()),
-    };
-    for (label, spec) in [
-        (&labels.add_or_update, &mut out.add_or_update),
-        (&labels.destroy, &mut out.destroy),
-        (&labels.no_changes, &mut out.no_changes),
-        (&labels.error, &mut out.error),
-    ] {
-        if !label.enabled {
-            spec.name.clear();
-        }
-    }
-    out
-}
-
-fn slack_target(config: &Config) -> Option<SlackTarget> {
-    let secret = |s: &Option<config::Secret>| {
-        s.as_ref()
-            .filter(|s| !s.is_empty())
-            .map(|s| s.expose().to_string())
-    };
-    if let (Some(token), Some(channel)) =
-        (secret(&config.slack.token), config.slack.channel.clone())
-    {
-        return Some(SlackTarget::Bot {
-            api_url: config
-                .slack
-                .api_url
-                .clone()
-                .unwrap_or_else(|| crate::notify::slack::DEFAULT_API_URL.to_string()),
-            token,
-            channel,
-        });
-    }
-    secret(&config.slack.webhook_url).map(|url| SlackTarget::Webhook { url })
-}
-
-fn slack_options(config: &Config) -> SlackOptions {
-    let when = |list: &[SlackWhen]| {
-        list.iter()
-            .map(|w| match w {
-                SlackWhen::Always => PostWhen::Always,
-                SlackWhen::Changes => PostWhen::Changes,
-                SlackWhen::Destroy => PostWhen::Destroy,
-                SlackWhen::Error => PostWhen::Error,
-                SlackWhen::Apply => PostWhen::Apply,
-            })
-            .collect::<Vec<_>>()
-    };
-    let slack = &config.slack;
-    SlackOptions {
-        when: when(&slack.when),
-        plan_channel: slack.channels.plan.clone(),
-        apply_channel: slack.channels.apply.clone(),
-        destroy_channel: slack.channels.destroy.clone(),
-        error_channel: slack.channels.error.clone(),
-        mention_group: slack.mention.as_ref().map(|m| m.group.clone()),
-        mention_when: slack
-            .mention
-            .as_ref()
-            .map(|m| when(&m.when))
-            .unwrap_or_default(),
-        ..SlackOptions::default()
-    }
-}
-
-fn comment_kind(kind: RunKind) -> CommentKind {
-    match kind {
-        RunKind::Plan => CommentKind::Plan,
-        RunKind::Apply => CommentKind::Apply,
-        RunKind::Fmt => CommentKind::Fmt,
-    }
-}
-
-fn report_kind(kind: RunKind) -> Option<Kind> {
-    match kind {
-        RunKind::Plan => Some(Kind::Plan),
-        RunKind::Apply => Some(Kind::Apply),
-        RunKind::Fmt => None,
-    }
-}
-
-fn mask_github(message: GithubMessage, masker: &Masker) -> GithubMessage {
-    if masker.is_empty() {
-        return message;
-    }
-    GithubMessage {
-        body: masker.mask_str(&message.body).into_owned(),
-        parts: message
-            .parts
-            .iter()
-            .map(|p| masker.mask_str(p).into_owned())
-            .collect(),
-    }
-}
-
-/// Masks every string of the message; one that cannot be masked is not posted rather than
-/// posted unmasked.
-fn mask_slack(message: SlackMessage, masker: &Masker) -> Result<SlackMessage, String> {
-    if masker.is_empty() {
-        return Ok(message);
-    }
-    mask_serde(&message, masker).map_err(|e| format!("cannot mask the Slack message: {e}"))
-}
-
-/// The parsed output with every string of the model masked (addresses, diffs, diagnostics),
-/// for the renderers.
-fn mask_parsed<'a>(parsed: &'a Parsed, masker: &Masker) -> Result<Cow<'a, Parsed>, String> {
-    if masker.is_empty() {
-        return Ok(Cow::Borrowed(parsed));
-    }
-    Ok(Cow::Owned(match parsed {
-        Parsed::Terraform(Ok(report)) => match mask_report(report, masker)? {
-            Some(masked) => Parsed::Terraform(Ok(masked)),
-            // Nothing to hide: no copy of a report that may hold 50,000 resources.
-            None => return Ok(Cow::Borrowed(parsed)),
-        },
-        // The error says what was not recognised, never the output's text.
-        Parsed::Terraform(Err(err)) => Parsed::Terraform(Err(err.clone())),
-        Parsed::Fmt(fmt) => Parsed::Fmt(mask_serde(fmt, masker)?),
-    }))
-}
-
-/// The report with every string masked. Resources and drift go one at a time (through [`mask_each`]):
-/// the JSON form of a 50,000-resource report at once would cost several times the report's
-/// memory. The rest goes through [`mask_serde`] whole; the struct literal names every field, so
-/// a field added to [`Report`] cannot be left out here without a compile error.
-/// `None` when nothing in it needed masking.
-fn mask_report(report: &Report, masker: &Masker) -> Result<Option<Report>, String> {
-    let Report {
-        schema,
-        kind,
-        result,
-        tool,
-        terraform_version,
-        summary,
-        resources,
-        outputs,
-        drift,
-        warnings,
-        errors,
-        sections,
-        omitted_diffs,
-    } = report;
-    let rest = Report {
-        schema: *schema,
-        kind: *kind,
-        result: *result,
-        tool: *tool,
-        terraform_version: terraform_version.clone(),
-        summary: *summary,
-        resources: Vec::new(),
-        outputs: outputs.clone(),
-        drift: Vec::new(),
-        warnings: warnings.clone(),
-        errors: errors.clone(),
-        sections: sections.clone(),
-        omitted_diffs: *omitted_diffs,
-    };
-    let masked_resources = mask_each(resources, masker)?;
-    let masked_drift = mask_each(drift, masker)?;
-    let mut rest_json = serde_json::to_value(&rest).map_err(|e| e.to_string())?;
-    if !mask_json(&mut rest_json, masker) && masked_resources.is_none() && masked_drift.is_none() {
-        return Ok(None);
-    }
-    let mut masked: Report = serde_json::from_value(rest_json).map_err(|e| e.to_string())?;
-    masked.resources = masked_resources.unwrap_or_else(|| resources.clone());
-    masked.drift = masked_drift.unwrap_or_else(|| drift.clone());
-    Ok(Some(masked))
-}
-
-/// Each element masked on its own; `None` when none needed it. Once one did, the others are
-/// cloned, not rebuilt.
-fn mask_each<T>(items: &[T], masker: &Masker) -> Result<Option<Vec<T>>, String>
-where
-    T: Clone + serde::Serialize + serde::de::DeserializeOwned,
-{
-    let mut masked: Option<Vec<T>> = None;
-    for (i, item) in items.iter().enumerate() {
-        // Most elements hold nothing to mask: found out without building their JSON form.
-        if !masker.finds_in(item) {
-            if let Some(out) = masked.as_mut() {
-                out.push(item.clone());
-            }
-            continue;
-        }
-        let mut json = serde_json::to_value(item).map_err(|e| e.to_string())?;
-        if mask_json(&mut json, masker) {
-            let out = masked.get_or_insert_with(|| {
-                let mut out = Vec::with_capacity(items.len());
-                out.extend_from_slice(&items[..i]);
-                out
-            });
-            out.push(serde_json::from_value(json).map_err(|e| e.to_string())?);
-        } else if let Some(out) = masked.as_mut() {
-            out.push(item.clone());
-        }
-    }
-    Ok(masked)
-}
-
-/// The raw output the renderers quote, masked. Masked as a whole: a secret across two reads of
-/// the stream is in one piece here.
-fn raw_text(run: &RunOutput<'_>, masker: &Masker) -> String {
-    let raw = run.raw.to_text_lossy();
-    match masker.mask_str(&raw) {
-        Cow::Borrowed(_) => raw,
-        Cow::Owned(masked) => masked,
-    }
-}
-
-/// `value` with every string in it masked. Through its JSON form so that no field is missed,
-/// now or when the type grows one; a value that no longer deserialises (a pattern that matched
-/// an enum's name) is an error, not a value with the secret left in.
-fn mask_serde<T: serde::Serialize + serde::de::DeserializeOwned>(
-    value: &T,
-    masker: &Masker,
-) -> Result<T, String> {
-    let mut json = serde_json::to_value(value).map_err(|e| e.to_string())?;
-    mask_json(&mut json, masker);
-    serde_json::from_value(json).map_err(|e| e.to_string())
-}
-
-/// Masks every string in `value`; true when any changed.
-fn mask_json(value: &mut serde_json::Value, masker: &Masker) -> bool {
-    match value {
-        serde_json::Value::String(s) => match masker.mask_str(s) {
-            Cow::Borrowed(_) => false,
-            Cow::Owned(masked) => {
-                *s = masked;
-                true
-            }
-        },
-        // Every element is masked: no stopping at the first change.
-        serde_json::Value::Array(items) => {
-            let mut changed = false;
-            for v in items {
-                changed |= mask_json(v, masker);
-            }
-            changed
-        }
-        serde_json::Value::Object(map) => {
-            let mut changed = false;
-            for v in map.values_mut() {
-                changed |= mask_json(v, masker);
-            }
-            changed
-        }
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ci::Platform;
+    use crate::model::Outcome;
+    use crate::notify::{self, DestinationId};
 
     fn ci(platform: Option<Platform>, pr: Option<u64>) -> CiContext {
         CiContext {
@@ -897,33 +517,6 @@ mod tests {
         let mut config = Config::default();
         config.fill_from_env(&env);
         config
-    }
-
-    #[test]
-    fn only_the_elements_holding_a_secret_are_rebuilt_and_order_holds() {
-        let resource = |name: &str, diff: &str| -> crate::model::ResourceChange {
-            serde_json::from_value(serde_json::json!({
-                "address": format!("null_resource.{name}"), "module": null,
-                "type": "null_resource", "name": name, "index": null, "mode": "managed",
-                "action": "update", "reason": null, "from_address": null, "import_id": null,
-                "imported": false, "replace_order": null, "deposed": null, "section": null,
-                "diff": diff
-            }))
-            .expect("resource")
-        };
-        let items = vec![
-            resource("a", "  ~ x = 1\n"),
-            resource("b", "  ~ token = \"hunter22\"\n"),
-            resource("c", "  ~ y = 2\n"),
-        ];
-        let masker = Masker::new(vec!["hunter22".into()], &[]).expect("masker");
-        let masked = mask_each(&items, &masker).expect("masks").expect("changed");
-        assert_eq!(masked.len(), 3);
-        assert_eq!(masked[0], items[0]);
-        assert_eq!(masked[1].diff.as_deref(), Some("  ~ token = \"***\"\n"));
-        assert_eq!(masked[2], items[2]);
-        let other = Masker::new(vec!["elsewhere".into()], &[]).expect("masker");
-        assert!(mask_each(&items, &other).expect("masks").is_none());
     }
 
     /// A log sink the test can read back.
@@ -945,7 +538,7 @@ mod tests {
 
     /// Delivers a plan with changes to `targets` with `config` as the working directory's
     /// tfpost.yaml; returns the result and what was logged.
-    fn deliver(config: &str, targets: &[Target]) -> (Result<(), DeliveryError>, String) {
+    fn deliver(config: &str, targets: &[DestinationId]) -> (Result<(), DeliveryError>, String) {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("tfpost.yaml"), config).expect("config");
         let mut post = Post::new(Env::default(), dir.path().to_path_buf());
@@ -973,7 +566,7 @@ mod tests {
     #[test]
     fn a_config_that_cannot_be_used_posts_nothing_and_logs_the_message() {
         // Even the stdout target: the file may hold `mask:` patterns the defaults lack.
-        let (result, logged) = deliver("mask:\n  envv: [DB_PASSWORD]\n", &[Target::Stdout]);
+        let (result, logged) = deliver("mask:\n  envv: [DB_PASSWORD]\n", &[notify::stdout::ID]);
         let err = result.expect_err("nothing may be posted");
         assert_eq!(err.failures.len(), 1);
         assert!(
@@ -989,7 +582,7 @@ mod tests {
             "{logged}"
         );
         assert!(
-            logged.contains("the message for stdout:\n### Terraform plan"),
+            logged.contains("the stdout message, not posted:\n### Terraform plan"),
             "{logged}"
         );
     }
@@ -997,40 +590,54 @@ mod tests {
     #[test]
     fn the_configs_ignore_notify_errors_keeps_failures_out_of_the_exit_code() {
         // Slack without credentials fails; the config decides whether that fails the run.
-        let (result, _) = deliver("ignore_notify_errors: true\n", &[Target::Slack]);
+        let (result, _) = deliver("ignore_notify_errors: true\n", &[notify::slack::ID]);
         assert!(result.expect_err("no Slack credentials").ignored);
-        let (result, _) = deliver("title: T\n", &[Target::Slack]);
+        let (result, _) = deliver("title: T\n", &[notify::slack::ID]);
         assert!(!result.expect_err("no Slack credentials").ignored);
     }
 
+    /// The names of the destinations chosen for these settings, config and CI context.
+    fn chosen(settings: &RunSettings, config: &Config, ci: &CiContext) -> Vec<&'static str> {
+        let env = Env::default();
+        let ctx = RenderContext::default();
+        let setup = Setup {
+            config,
+            ci,
+            env: &env,
+            ctx: &ctx,
+            target_key: ".",
+            stdout: StdoutState::default(),
+            dry_run: false,
+            warn: &|_| {},
+        };
+        choose(settings, &setup)
+            .iter()
+            .map(|(registration, _)| registration.id.as_str())
+            .collect()
+    }
+
     #[test]
-    fn targets_default_to_the_credentials_present_and_stdout_outside_ci() {
+    fn destinations_default_to_the_credentials_present_and_stdout_outside_ci() {
         let settings = RunSettings::new(RunKind::Plan);
         let in_ci = Some(Platform::Circleci);
-        assert_eq!(
-            choose_targets(&settings, &config(&[]), &ci(None, None)),
-            [Target::Stdout]
-        );
-        assert!(choose_targets(&settings, &config(&[]), &ci(in_ci, Some(1))).is_empty());
+        assert_eq!(chosen(&settings, &config(&[]), &ci(None, None)), ["stdout"]);
+        assert!(chosen(&settings, &config(&[]), &ci(in_ci, Some(1))).is_empty());
         let github = config(&[("GITHUB_TOKEN", "t")]);
-        assert_eq!(
-            choose_targets(&settings, &github, &ci(in_ci, Some(1))),
-            [Target::Github]
-        );
+        assert_eq!(chosen(&settings, &github, &ci(in_ci, Some(1))), ["github"]);
         let both = config(&[
             ("GITHUB_TOKEN", "t"),
-            ("SLACK_WEBHOOK_URL", "https://hooks"),
+            (
+                "SLACK_WEBHOOK_URL",
+                "https://hooks.slack.com/services/T/B/x",
+            ),
         ]);
         assert_eq!(
-            choose_targets(&settings, &both, &ci(in_ci, None)),
-            [Target::Github, Target::Slack]
+            chosen(&settings, &both, &ci(in_ci, None)),
+            ["github", "slack"]
         );
         let mut explicit = RunSettings::new(RunKind::Plan);
-        explicit.notify = Some(vec![Target::Slack]);
-        assert_eq!(
-            choose_targets(&explicit, &both, &ci(in_ci, None)),
-            [Target::Slack]
-        );
+        explicit.notify = Some(vec![notify::slack::ID]);
+        assert_eq!(chosen(&explicit, &both, &ci(in_ci, None)), ["slack"]);
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub enum Fault {
     /// Do what the request asks, then answer with this status anyway (GitHub's 502 after a
     /// comment was created).
     StatusAfterDoing(u16),
+    /// Do what the request asks, then never answer (a timeout that hides a success).
+    HangAfterDoing,
     /// 422 "Validation Failed" with this message for the `body` field, as GitHub refuses a
     /// comment.
     ValidationFailed(String),
@@ -521,8 +523,10 @@ fn handle(req: &Request, state: &Arc<Mutex<State>>, prefix: &str, port: u16) -> 
         rule.fault.clone()
     });
     let mut after_doing = None;
+    let mut hang_after_doing = false;
     match fault {
         Some(Fault::StatusAfterDoing(status)) => after_doing = Some(status),
+        Some(Fault::HangAfterDoing) => hang_after_doing = true,
         Some(fault) => return fault_response(fault),
         None => {}
     }
@@ -549,6 +553,9 @@ fn handle(req: &Request, state: &Arc<Mutex<State>>, prefix: &str, port: u16) -> 
         prefix,
         port,
     );
+    if hang_after_doing {
+        return None;
+    }
     if let Some(status) = after_doing {
         response = error(status, reason(status));
     }
@@ -989,7 +996,7 @@ fn graphql(st: &mut State, payload: Value) -> Response {
 
 fn fault_response(fault: Fault) -> Option<Response> {
     match fault {
-        Fault::Hang | Fault::StatusAfterDoing(_) => None,
+        Fault::Hang | Fault::StatusAfterDoing(_) | Fault::HangAfterDoing => None,
         Fault::Status(status) => Some(error(status, reason(status))),
         Fault::ValidationFailed(message) => Some(validation_failed(
             "IssueComment",

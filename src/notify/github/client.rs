@@ -210,6 +210,24 @@ impl GithubClient {
     }
 
     /// The timing policy in force.
+    /// Waits before attempt `attempt + 1` of something the caller retries itself (a comment
+    /// checked for after an uncertain answer), within the policy's attempts and its budget of
+    /// waiting shared with every other call; false when no attempt is left.
+    pub async fn wait_before_retry(&self, attempt: u32) -> bool {
+        let policy = &self.policy;
+        let backoff = policy
+            .base_delay
+            .saturating_mul(1 << attempt.saturating_sub(1).min(16));
+        let waited = Duration::from_millis(self.waited_ms.load(Ordering::Relaxed));
+        if attempt >= policy.max_attempts || waited + backoff > policy.max_total_wait {
+            return false;
+        }
+        self.waited_ms
+            .fetch_add(backoff.as_millis() as u64, Ordering::Relaxed);
+        tokio::time::sleep(backoff).await;
+        true
+    }
+
     pub fn policy(&self) -> &RetryPolicy {
         &self.policy
     }
@@ -313,12 +331,16 @@ impl GithubClient {
                 "contents: write",
             ),
         };
+        // Never sent again blindly: after an answer that may hide a success the caller looks
+        // for the comment first ([`GithubError::is_uncertain`]).
         let answer = self
-            .rest(
+            .call(
+                Api::Rest,
                 Method::POST,
                 &path,
                 Some(json!({ "body": body })),
                 permission,
+                Resend::NotWhenUncertain,
             )
             .await?;
         self.decode(&Method::POST, &path, &answer.body)
@@ -513,7 +535,8 @@ impl GithubClient {
         body: Option<Value>,
         permission: &str,
     ) -> Result<Answer, GithubError> {
-        self.call(Api::Rest, method, path, body, permission).await
+        self.call(Api::Rest, method, path, body, permission, Resend::Always)
+            .await
     }
 
     async fn graphql_call(
@@ -529,6 +552,7 @@ impl GithubClient {
                 "/graphql",
                 Some(payload),
                 permission,
+                Resend::Always,
             )
             .await?;
         let value: Value = self.decode(&Method::POST, "/graphql", &answer.body)?;
@@ -564,6 +588,7 @@ impl GithubClient {
         path: &str,
         body: Option<Value>,
         permission: &str,
+        resend: Resend,
     ) -> Result<Answer, GithubError> {
         let policy = &self.policy;
         let mut attempt = 0u32;
@@ -594,7 +619,10 @@ impl GithubClient {
                 }
                 Ok(Err(reason)) => {
                     let backoff = policy.base_delay.saturating_mul(1 << (attempt - 1).min(16));
-                    if attempt >= policy.max_attempts || waited + backoff > policy.max_total_wait {
+                    if attempt >= policy.max_attempts
+                        || waited + backoff > policy.max_total_wait
+                        || resend == Resend::NotWhenUncertain
+                    {
                         return Err(GithubError::Connection {
                             method: method.to_string(),
                             path: shown_path,
@@ -612,7 +640,8 @@ impl GithubClient {
                     match self.retry_delay(&answer, attempt) {
                         Retry::After(delay)
                             if attempt < policy.max_attempts
-                                && waited + delay <= policy.max_total_wait =>
+                                && waited + delay <= policy.max_total_wait
+                                && (resend == Resend::Always || is_rate_limit(&answer)) =>
                         {
                             delay
                         }
@@ -783,6 +812,15 @@ impl GithubClient {
 enum Retry {
     After(Duration),
     No,
+}
+
+/// Whether a request may be sent again after an answer that may hide a success (a 5xx, a
+/// broken connection). A rate limit means GitHub did nothing: that is always retried.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    Always,
+    /// Creating something twice is visible: the caller checks what exists first.
+    NotWhenUncertain,
 }
 
 /// A 403/429 that is a rate limit, not a permission problem.

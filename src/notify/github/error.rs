@@ -135,6 +135,26 @@ impl GithubError {
         }
     }
 
+    /// True when the request may have been carried out although the answer says otherwise (a
+    /// 5xx, a broken connection, no answer in time): sending a POST again could do it twice.
+    pub fn is_uncertain(&self) -> bool {
+        match self {
+            GithubError::Timeout { .. } | GithubError::Connection { .. } => true,
+            GithubError::Status { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// The error with its attempt count set to `attempts` (for a call retried by its caller).
+    pub fn after_attempts(mut self, attempts: u32) -> GithubError {
+        if let GithubError::Status { attempts: n, .. }
+        | GithubError::Connection { attempts: n, .. } = &mut self
+        {
+            *n = attempts;
+        }
+        self
+    }
+
     /// True for failures that may go away on a later run without changing anything (server
     /// errors, rate limits, timeouts, connection trouble); false for ones the user must fix.
     pub fn is_transient(&self) -> bool {

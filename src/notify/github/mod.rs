@@ -7,6 +7,8 @@
 //! Every call goes through [`client::GithubClient`], which owns timeouts, retries and errors.
 
 pub mod client;
+pub mod config;
+mod destination;
 mod error;
 pub mod labels;
 pub mod marker;
@@ -19,6 +21,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use client::{GithubClient, RetryPolicy, Thread};
+pub use destination::{ID, REGISTRATION, label_config};
 pub use error::GithubError;
 pub use labels::{LabelConfig, LabelSpec};
 pub use marker::{CommentKind, CommentMarker, LabelState};
@@ -26,25 +29,6 @@ pub use marker::{CommentKind, CommentMarker, LabelState};
 use crate::message::GithubMessage;
 use crate::model::Outcome;
 use client::{Comment, CommentListing};
-
-/// The REST base URL from the environment (`GITHUB_API_URL`), `https://api.github.com` when
-/// unset or empty. `env` looks a variable up (tests pass a map; the binary, `std::env::var`).
-pub fn api_url_from_env(env: impl Fn(&str) -> Option<String>) -> String {
-    env("GITHUB_API_URL")
-        .map(|u| u.trim().trim_end_matches('/').to_string())
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "https://api.github.com".to_string())
-}
-
-/// The token from the environment: `TFPOST_GITHUB_TOKEN`, else `GITHUB_TOKEN`; empty counts as
-/// unset.
-pub fn token_from_env(env: impl Fn(&str) -> Option<String>) -> Option<String> {
-    ["TFPOST_GITHUB_TOKEN", "GITHUB_TOKEN"]
-        .into_iter()
-        .filter_map(&env)
-        .map(|t| t.trim().to_string())
-        .find(|t| !t.is_empty())
-}
 
 /// Where to post: the API, the token, the repository, and the pull request and/or commit.
 #[derive(Clone)]
@@ -75,14 +59,18 @@ impl std::fmt::Debug for GithubTarget {
     }
 }
 
-/// What to do with a plan too big for one comment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+/// What to do with a plan too big for one comment (config `github.overflow`).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Overflow {
-    /// Post `message.body` (already cut by the renderer, saying what was cut).
+    /// Cut the details, say so, and link the build log: `message.body`, already cut by the
+    /// renderer.
     #[default]
-    Cut,
-    /// Post every part of `message.parts`, each "part i of n".
+    Truncate,
+    /// Post the whole plan in as many comments as it takes: every part of `message.parts`,
+    /// each "part i of n".
     Split,
 }
 
@@ -281,7 +269,9 @@ impl GithubNotifier {
                         }
                         None => {
                             self.pace(i).await;
-                            let created = self.client.create_comment(&thread, &body).await?;
+                            let created = self
+                                .create(&thread, &author, &listing, &make_marker(&run, i), &body)
+                                .await?;
                             created_ids.push(created.id);
                             created
                         }
@@ -293,8 +283,13 @@ impl GithubNotifier {
                 for i in 0..bodies.len() {
                     self.pace(i).await;
                     let comment = self
-                        .client
-                        .create_comment(&thread, &compose(&run, i))
+                        .create(
+                            &thread,
+                            &author,
+                            &listing,
+                            &make_marker(&run, i),
+                            &compose(&run, i),
+                        )
                         .await?;
                     created_ids.push(comment.id);
                     urls.push(comment.html_url);
@@ -360,6 +355,64 @@ impl GithubNotifier {
             warnings,
             api_calls: self.client.api_calls(),
         })
+    }
+
+    /// Creates one comment of this run. A POST whose answer may hide a success (a 5xx, a
+    /// broken connection, a timeout) is never sent again blindly: the comments after those
+    /// listed before posting are read, and the one carrying this run's marker for this part is
+    /// taken as created. Only when it is absent is the POST sent again (within the retry
+    /// policy; a timeout is not retried). GitHub answering 502 while creating the comment each
+    /// time so leaves one comment, reported as posted.
+    async fn create(
+        &self,
+        thread: &Thread,
+        author: &Author,
+        before: &CommentListing,
+        marker: &CommentMarker,
+        body: &str,
+    ) -> Result<Comment, GithubError> {
+        let mut attempt = 1;
+        loop {
+            let err = match self.client.create_comment(thread, body).await {
+                Ok(comment) => return Ok(comment),
+                Err(err) if err.is_uncertain() => err,
+                Err(err) => return Err(err.after_attempts(attempt)),
+            };
+            let fresh = self
+                .client
+                .list_comments_from(thread, &before.last_page)
+                .await
+                .map_err(|list_err| {
+                    GithubError::UnexpectedResponse {
+                        method: "POST".into(),
+                        path: format!("the comment on {thread:?}"),
+                        reason: format!(
+                            "{err}; whether GitHub created the comment anyway is unknown: listing the comments to check failed ({list_err})"
+                        ),
+                    }
+                })?;
+            let made = fresh.comments.into_iter().find(|c| {
+                author.matches(c)
+                    && c.body
+                        .as_deref()
+                        .and_then(CommentMarker::parse)
+                        .is_some_and(|m| {
+                            m.run == marker.run
+                                && m.part == marker.part
+                                && m.target == marker.target
+                                && m.kind == marker.kind
+                        })
+            });
+            if let Some(comment) = made {
+                return Ok(comment);
+            }
+            let retry = !matches!(err, GithubError::Timeout { .. })
+                && self.client.wait_before_retry(attempt).await;
+            if !retry {
+                return Err(err.after_attempts(attempt));
+            }
+            attempt += 1;
+        }
     }
 
     /// Waits between the comments of a split plan (not before the first).
@@ -890,32 +943,6 @@ mod tests {
     }
 
     #[test]
-    fn environment_gives_api_url_and_token() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
-        assert_eq!(api_url_from_env(env(&[])), "https://api.github.com");
-        assert_eq!(
-            api_url_from_env(env(&[("GITHUB_API_URL", "https://ghe.corp/api/v3/")])),
-            "https://ghe.corp/api/v3"
-        );
-        assert_eq!(token_from_env(env(&[])), None);
-        assert_eq!(
-            token_from_env(env(&[("GITHUB_TOKEN", "a"), ("TFPOST_GITHUB_TOKEN", "b")])),
-            Some("b".into())
-        );
-        assert_eq!(
-            token_from_env(env(&[("GITHUB_TOKEN", "a"), ("TFPOST_GITHUB_TOKEN", "")])),
-            Some("a".into())
-        );
-    }
-
-    #[test]
     fn debug_output_masks_the_token() {
         let target = GithubTarget {
             api_url: "https://api.github.com".into(),
@@ -938,7 +965,7 @@ mod tests {
             parts: vec!["part 1".into(), "part 2".into()],
         };
         append_step_summary(&path, &message, Overflow::Split).unwrap();
-        append_step_summary(&path, &message, Overflow::Cut).unwrap();
+        append_step_summary(&path, &message, Overflow::Truncate).unwrap();
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "before\npart 1\n\npart 2\n\ncut body\n\n"

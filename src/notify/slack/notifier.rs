@@ -3,8 +3,9 @@
 //! to a thread under the summary.
 //!
 //! This module knows nothing of config files or CI: the caller builds a [`SlackTarget`] and
-//! [`SlackOptions`] (see [`SlackTarget::from_env`] for the SPEC's variables) and passes the
-//! [`RunFacts`] of the run the message is about.
+//! [`SlackOptions`] (the destination module does, from the config's `slack:` section) and
+//! passes the [`RunFacts`] of the run the message is about. Whether a run is posted at all
+//! (`when:`) is the runner's decision, not this module's.
 //!
 //! The webhook URL and the token are secrets: they appear in no error, no `Debug` output and no
 //! log line; errors name the way in (`SLACK_WEBHOOK_URL`, `SLACK_BOT_TOKEN`) instead.
@@ -23,7 +24,8 @@ use slack_morphism::prelude::{
 use url::Url;
 
 use crate::message::SlackMessage;
-use crate::model::{Kind, Outcome, Report};
+use crate::model::Kind;
+use crate::notify::{RunFacts, When};
 use crate::render::slack::without_inline_details;
 
 /// The Web API base URL when `SLACK_API_URL` is not set.
@@ -69,107 +71,9 @@ impl fmt::Debug for SlackTarget {
     }
 }
 
-impl SlackTarget {
-    /// The target the SPEC's environment names, read through `get` (the environment is passed
-    /// in, not read here): a bot token with a channel when both are set (it can thread), else
-    /// the webhook, else `None`. Empty values count as unset.
-    pub fn from_env(get: impl Fn(&str) -> Option<String>) -> Option<SlackTarget> {
-        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        if let (Some(token), Some(channel)) = (get("SLACK_BOT_TOKEN"), get("SLACK_CHANNEL")) {
-            let api_url = get("SLACK_API_URL").unwrap_or_else(|| DEFAULT_API_URL.to_string());
-            return Some(SlackTarget::Bot {
-                api_url,
-                token: token.trim().to_string(),
-                channel,
-            });
-        }
-        get("SLACK_WEBHOOK_URL").map(|url| SlackTarget::Webhook {
-            url: url.trim().to_string(),
-        })
-    }
-}
-
-/// When to post, decided from the run (config `when:`). A notifier posts when any of its
-/// conditions holds; an empty list means [`PostWhen::Always`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PostWhen {
-    /// Every run.
-    Always,
-    /// A plan with changes, an apply that changed something, or a failure (a failed run may
-    /// hide changes, so it is never silent here).
-    Changes,
-    /// Something is (or was) destroyed or replaced.
-    Destroy,
-    /// Terraform failed, or its output could not be read.
-    Error,
-    /// Applies only (apply-on-merge notifications), whatever their result.
-    Apply,
-}
-
-impl PostWhen {
-    /// True when this condition holds for the run.
-    pub fn matches(self, facts: &RunFacts) -> bool {
-        match self {
-            PostWhen::Always => true,
-            PostWhen::Changes => facts.changes || facts.failed,
-            PostWhen::Destroy => facts.destructive,
-            PostWhen::Error => facts.failed,
-            PostWhen::Apply => facts.kind == Some(Kind::Apply),
-        }
-    }
-}
-
-/// What the posting policy needs to know of a run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunFacts {
-    /// Plan or apply; `None` when unknown (output that could not be parsed).
-    pub kind: Option<Kind>,
-    /// Something would change (plan) or changed (apply).
-    pub changes: bool,
-    /// Something would be (or was) destroyed or replaced.
-    pub destructive: bool,
-    /// Terraform failed (or its output could not be read).
-    pub failed: bool,
-}
-
-impl RunFacts {
-    /// The facts of a parsed run.
-    pub fn of(report: &Report) -> RunFacts {
-        let changes = match report.result {
-            Outcome::Changes => true,
-            Outcome::NoChanges => false,
-            // An apply that printed `Resources: 0 added, 0 changed, 0 destroyed.` changed
-            // nothing; an error may have changed some of what it listed.
-            Outcome::Applied | Outcome::Error => {
-                report.summary.is_some_and(|s| !s.is_empty()) || !report.resources.is_empty()
-            }
-        };
-        RunFacts {
-            kind: Some(report.kind),
-            changes,
-            destructive: report.has_destructive_changes(),
-            failed: report.result == Outcome::Error,
-        }
-    }
-
-    /// The facts of a run whose output could not be parsed: counted as a failure, so that
-    /// `when: error` still hears of it.
-    pub fn parse_failure(kind: Option<Kind>) -> RunFacts {
-        RunFacts {
-            kind,
-            changes: false,
-            destructive: false,
-            failed: true,
-        }
-    }
-}
-
 /// How to post; every field has a default that suits CI.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlackOptions {
-    /// Post when any of these holds; empty means always.
-    pub when: Vec<PostWhen>,
     /// Channel for plans, overriding the bot target's channel (bot mode only: a webhook is
     /// bound to its channel).
     pub plan_channel: Option<String>,
@@ -183,7 +87,7 @@ pub struct SlackOptions {
     /// in the plan can add a mention.
     pub mention_group: Option<String>,
     /// When to mention the group: any of these (default, and when empty: destroy or error).
-    pub mention_when: Vec<PostWhen>,
+    pub mention_when: Vec<When>,
     /// Post the details (errors, diffs) as a thread reply in bot mode (default true); when
     /// false, the message carries its cut-down details inline as a webhook post does.
     pub thread_details: bool,
@@ -200,26 +104,18 @@ pub struct SlackOptions {
 impl Default for SlackOptions {
     fn default() -> SlackOptions {
         SlackOptions {
-            when: Vec::new(),
             plan_channel: None,
             apply_channel: None,
             destroy_channel: None,
             error_channel: None,
             mention_group: None,
-            mention_when: vec![PostWhen::Destroy, PostWhen::Error],
+            mention_when: vec![When::Destroy, When::Error],
             thread_details: true,
             timeout: Duration::from_secs(15),
             max_attempts: 4,
             max_retry_wait: Duration::from_secs(30),
             backoff: Duration::from_secs(1),
         }
-    }
-}
-
-impl SlackOptions {
-    /// True when the policy wants this run posted.
-    pub fn wants(&self, facts: &RunFacts) -> bool {
-        self.when.is_empty() || self.when.iter().any(|w| w.matches(facts))
     }
 }
 
@@ -342,12 +238,15 @@ pub enum SlackError {
         attempts: u32,
         reason: String,
     },
-    /// No answer within [`SlackOptions::timeout`].
-    #[error("{endpoint} did not answer within {}s ({attempts} attempt(s))", timeout.as_secs_f32())]
+    /// No answer within [`SlackOptions::timeout`]. Slack may have posted the message anyway,
+    /// and Slack cannot be asked whether it did, so it is not sent again.
+    #[error(
+        "{endpoint} did not answer within {}s: the message may or may not have been posted (not sent again, so that it is not posted twice)",
+        timeout.as_secs_f32()
+    )]
     Timeout {
         endpoint: Endpoint,
         timeout: Duration,
-        attempts: u32,
     },
     /// Any other Slack error code.
     #[error("{endpoint} answered `{code}`{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
@@ -387,21 +286,13 @@ impl SlackError {
 
 /// What a post did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PostOutcome {
-    /// The `when` policy did not want this run posted.
-    Skipped {
-        /// Why, for the log.
-        reason: String,
-    },
-    /// Posted.
-    Posted {
-        /// The channel ID Slack posted to (bot mode; a webhook does not say).
-        channel: Option<String>,
-        /// The message's timestamp, its ID in the channel (bot mode).
-        ts: Option<String>,
-        /// How many thread replies carry the details.
-        thread_replies: usize,
-    },
+pub struct PostOutcome {
+    /// The channel ID Slack posted to (bot mode; a webhook does not say).
+    pub channel: Option<String>,
+    /// The message's timestamp, its ID in the channel (bot mode).
+    pub ts: Option<String>,
+    /// How many thread replies carry the details.
+    pub thread_replies: usize,
 }
 
 /// Posts messages to one Slack target.
@@ -596,26 +487,18 @@ impl SlackNotifier {
             && message.thread_reply.is_some()
     }
 
-    /// Posts `message` about a run with these facts, if the `when` policy wants it.
+    /// Posts `message` about a run with these facts.
     pub async fn post(
         &self,
         message: &SlackMessage,
         facts: &RunFacts,
     ) -> Result<PostOutcome, SlackError> {
-        if !self.options.wants(facts) {
-            return Ok(PostOutcome::Skipped {
-                reason: format!(
-                    "not posted to Slack: `when` is {:?} and this run matches none of it",
-                    self.options.when
-                ),
-            });
-        }
         let payloads = self.payloads(message, facts);
         match &self.target {
             SlackTarget::Webhook { .. } => {
                 let parent = &payloads[0];
                 self.post_webhook(parent).await?;
-                Ok(PostOutcome::Posted {
+                Ok(PostOutcome {
                     channel: None,
                     ts: None,
                     thread_replies: 0,
@@ -639,7 +522,7 @@ impl SlackNotifier {
                         })?;
                     replies += 1;
                 }
-                Ok(PostOutcome::Posted {
+                Ok(PostOutcome {
                     channel: Some(posted_channel),
                     ts: Some(ts),
                     thread_replies: replies,
@@ -653,7 +536,7 @@ impl SlackNotifier {
         let Some(group) = &self.options.mention_group else {
             return message;
         };
-        let default_when = [PostWhen::Destroy, PostWhen::Error];
+        let default_when = [When::Destroy, When::Error];
         let when = if self.options.mention_when.is_empty() {
             &default_when[..]
         } else {
@@ -751,14 +634,12 @@ impl SlackNotifier {
             let outcome = match tokio::time::timeout(self.options.timeout, call()).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(err)) => self.classify(err, &endpoint, channel, attempt),
-                Err(_) => Attempt::Retry {
-                    wait: None,
-                    last: SlackError::Timeout {
-                        endpoint: endpoint.clone(),
-                        timeout: self.options.timeout,
-                        attempts: attempt,
-                    },
-                },
+                // The request went out and its fate is unknown: a post is never repeated
+                // blindly (see `SlackError::Timeout`).
+                Err(_) => Attempt::Fatal(SlackError::Timeout {
+                    endpoint: endpoint.clone(),
+                    timeout: self.options.timeout,
+                }),
             };
             match outcome {
                 Attempt::Fatal(err) => return Err(err),
