@@ -250,8 +250,20 @@ fn labels_follow_the_latest_plan_of_every_target() {
     assert_eq!(outcome.labels, ["add-or-update"]);
     assert_eq!(gitlab.merge_request(MR).labels, ["add-or-update"]);
 
+    assert_eq!(
+        gitlab.lock().labels["add-or-update"],
+        "#1d76db",
+        "created in its colour"
+    );
+    // A label someone made before keeps its colour.
+    gitlab
+        .lock()
+        .labels
+        .insert("destroy".into(), "#000000".into());
     let outcome = post_plan(&target, "destroys\n", Outcome::Changes, true, &opts).unwrap();
     assert_eq!(outcome.labels, ["destroy"]);
+    assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+    assert_eq!(gitlab.lock().labels["destroy"], "#000000");
     assert_eq!(gitlab.merge_request(MR).labels, ["destroy"]);
 
     // A second target with no changes: the merge request still shows the worst state.
