@@ -763,3 +763,48 @@ fn failures_are_typed_retried_where_safe_and_never_show_the_token() {
     }
     assert_documented(&gitlab);
 }
+
+#[test]
+fn runs_posting_at_the_same_moment_leave_one_current_note() {
+    for outdated in [OutdatedNotes::Edit, OutdatedNotes::Delete] {
+        let gitlab = fake();
+        let target = target(&gitlab);
+        let opts = GitlabOptions {
+            outdated,
+            ..options()
+        };
+        post_plan(&target, "before\n", Outcome::Changes, false, &opts).unwrap();
+        std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..4)
+                .map(|i| {
+                    let (target, opts) = (&target, &opts);
+                    scope.spawn(move || {
+                        let body = format!("plan of run {i}\n");
+                        post_plan(target, &body, Outcome::Changes, false, opts).unwrap()
+                    })
+                })
+                .collect();
+            for run in runs {
+                assert_eq!(run.join().unwrap().action, PostAction::Created);
+            }
+        });
+        let current = current_notes(&gitlab);
+        assert_eq!(current.len(), 1, "{outdated:?}: {current:?}");
+        let newest = gitlab.notes_of(MR).iter().map(|n| n.id).max();
+        assert_eq!(
+            Some(current[0].0),
+            newest,
+            "the newest note is the current one"
+        );
+        if outdated == OutdatedNotes::Edit {
+            let notes = gitlab.notes_of(MR);
+            assert_eq!(notes.len(), 5);
+            assert!(
+                notes
+                    .iter()
+                    .filter(|n| n.id != current[0].0)
+                    .all(|n| n.body.starts_with("Outdated"))
+            );
+        }
+    }
+}
