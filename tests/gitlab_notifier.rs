@@ -250,8 +250,20 @@ fn labels_follow_the_latest_plan_of_every_target() {
     assert_eq!(outcome.labels, ["add-or-update"]);
     assert_eq!(gitlab.merge_request(MR).labels, ["add-or-update"]);
 
+    assert_eq!(
+        gitlab.lock().labels["add-or-update"],
+        "#1d76db",
+        "created in its colour"
+    );
+    // A label someone made before keeps its colour.
+    gitlab
+        .lock()
+        .labels
+        .insert("destroy".into(), "#000000".into());
     let outcome = post_plan(&target, "destroys\n", Outcome::Changes, true, &opts).unwrap();
     assert_eq!(outcome.labels, ["destroy"]);
+    assert!(outcome.warnings.is_empty(), "{:?}", outcome.warnings);
+    assert_eq!(gitlab.lock().labels["destroy"], "#000000");
     assert_eq!(gitlab.merge_request(MR).labels, ["destroy"]);
 
     // A second target with no changes: the merge request still shows the worst state.
@@ -750,4 +762,49 @@ fn failures_are_typed_retried_where_safe_and_never_show_the_token() {
         assert!(!seen.contains(TOKEN) && !seen.contains(JOB_TOKEN), "{seen}");
     }
     assert_documented(&gitlab);
+}
+
+#[test]
+fn runs_posting_at_the_same_moment_leave_one_current_note() {
+    for outdated in [OutdatedNotes::Edit, OutdatedNotes::Delete] {
+        let gitlab = fake();
+        let target = target(&gitlab);
+        let opts = GitlabOptions {
+            outdated,
+            ..options()
+        };
+        post_plan(&target, "before\n", Outcome::Changes, false, &opts).unwrap();
+        std::thread::scope(|scope| {
+            let runs: Vec<_> = (0..4)
+                .map(|i| {
+                    let (target, opts) = (&target, &opts);
+                    scope.spawn(move || {
+                        let body = format!("plan of run {i}\n");
+                        post_plan(target, &body, Outcome::Changes, false, opts).unwrap()
+                    })
+                })
+                .collect();
+            for run in runs {
+                assert_eq!(run.join().unwrap().action, PostAction::Created);
+            }
+        });
+        let current = current_notes(&gitlab);
+        assert_eq!(current.len(), 1, "{outdated:?}: {current:?}");
+        let newest = gitlab.notes_of(MR).iter().map(|n| n.id).max();
+        assert_eq!(
+            Some(current[0].0),
+            newest,
+            "the newest note is the current one"
+        );
+        if outdated == OutdatedNotes::Edit {
+            let notes = gitlab.notes_of(MR);
+            assert_eq!(notes.len(), 5);
+            assert!(
+                notes
+                    .iter()
+                    .filter(|n| n.id != current[0].0)
+                    .all(|n| n.body.starts_with("Outdated"))
+            );
+        }
+    }
 }

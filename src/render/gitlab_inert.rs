@@ -448,6 +448,26 @@ mod tests {
         assert_eq!(short.clone().fit(10, None), short);
     }
 
+    /// Text made of the characters that matter to fences, code, HTML, entities, escapes,
+    /// references and line starts.
+    fn markdownish() -> impl proptest::strategy::Strategy<Value = String> {
+        let chars: Vec<char> = "/\n\r \t`~@#!%&$;<>\\\"[]()abc123".chars().collect();
+        proptest::collection::vec(proptest::sample::select(chars), 0..120)
+            .prop_map(|c| c.into_iter().collect())
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn only_invisible_characters_are_added_and_no_line_begins_with_a_slash(text in markdownish()) {
+            let out = inert(&text);
+            prop_assert_eq!(command_lines(&out), Vec::<&str>::new());
+            let shown: String = out.chars().filter(|c| *c != WORD_JOINER && *c != LINE_START_GUARD).collect();
+            prop_assert_eq!(shown, text.replace("\r\n", "\n").replace('\r', "\n"));
+        }
+    }
+
     #[test]
     fn pre_spanning_lines_stays_code_and_unclosed_ticks_are_text() {
         let out = inert("<pre>\n@a #1\n</pre>\n` @b\n");

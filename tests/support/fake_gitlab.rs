@@ -99,6 +99,9 @@ pub struct State {
     pub tokens: BTreeMap<String, FakeUser>,
     pub users: BTreeMap<u64, String>,
     pub merge_requests: BTreeMap<u64, FakeMergeRequest>,
+    /// Project labels: name -> colour (`#rrggbb`). Adding a missing one to a merge request
+    /// creates it grey, as GitLab does.
+    pub labels: BTreeMap<String, String>,
     pub notes: Vec<FakeNote>,
     pub commit_comments: Vec<CommitComment>,
     next_note: u64,
@@ -215,6 +218,7 @@ pub const ENDPOINTS: &[(&str, &str, &[&str])] = &[
     ("POST", "/projects/:id/merge_requests/:n/notes", &["body"]),
     ("PUT", "/projects/:id/merge_requests/:n/notes/:n", &["body"]),
     ("DELETE", "/projects/:id/merge_requests/:n/notes/:n", &[]),
+    ("POST", "/projects/:id/labels", &["name", "color"]),
     (
         "GET",
         "/projects/:id/repository/commits/:sha/merge_requests",
@@ -413,6 +417,11 @@ fn route(
                             .unwrap_or_default()
                     };
                     let (add, remove) = (field("add_labels"), field("remove_labels"));
+                    for label in &add {
+                        st.labels
+                            .entry(label.clone())
+                            .or_insert_with(|| "#808080".into());
+                    }
                     let mr = st.merge_requests.get_mut(&iid).expect("checked");
                     for label in add {
                         if !mr.labels.contains(&label) {
@@ -434,6 +443,34 @@ fn route(
                 return message(404, "404 Not found");
             };
             notes(st, method, iid, rest, query, body, user)
+        }
+        ["labels"] if method == "POST" => {
+            let field = |name: &str| {
+                body.as_ref()
+                    .and_then(|b| b.get(name))
+                    .and_then(Value::as_str)
+            };
+            let (Some(name), Some(color)) = (field("name"), field("color")) else {
+                return respond(400, json!({ "error": "name is missing, color is missing" }));
+            };
+            let valid = color.len() == 7
+                && color.starts_with('#')
+                && color[1..].chars().all(|c| c.is_ascii_hexdigit());
+            if !valid {
+                return respond(
+                    400,
+                    json!({ "message": { "color": ["must be a valid color code"] } }),
+                );
+            }
+            if st.labels.contains_key(name) {
+                return message(409, "Label already exists");
+            }
+            st.labels.insert(name.to_string(), color.to_string());
+            respond(
+                201,
+                json!({ "id": st.labels.len(), "name": name, "color": color,
+                        "description": field("description") }),
+            )
         }
         ["repository", "commits", sha, "merge_requests"] if method == "GET" => {
             let items: Vec<Value> = st

@@ -282,6 +282,23 @@ impl GitlabClient {
             .await
     }
 
+    /// `POST /projects/:id/labels` with a colour (`1d76db` or `#1d76db`) and description; a
+    /// label that exists already (409) is left as it is.
+    pub async fn create_label(
+        &self,
+        name: &str,
+        color: &str,
+        description: &str,
+    ) -> Result<(), GitlabError> {
+        let path = format!("/projects/{}/labels", self.project);
+        let color = format!("#{}", color.trim().trim_start_matches('#'));
+        let body = json!({ "name": name, "color": color, "description": description });
+        match self.send(Method::POST, &path, Some(body)).await {
+            Ok(_) | Err(GitlabError::Conflict { .. }) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
     /// The merge requests a commit belongs to.
     pub async fn merge_requests_of_commit(
         &self,

@@ -39,7 +39,9 @@ pub use destination::{ID, REGISTRATION};
 pub use error::GitlabError;
 
 use crate::model::Outcome;
-use crate::notify::github::{CommentKind, CommentMarker, LabelConfig, LabelState, RetryPolicy};
+use crate::notify::github::{
+    CommentKind, CommentMarker, LabelConfig, LabelSpec, LabelState, RetryPolicy,
+};
 use crate::notify::github::{content_hash, labels::combined_state};
 use crate::render::gitlab_inert::GitlabMarkdown;
 
@@ -397,9 +399,21 @@ impl GitlabNotifier {
             return Vec::new();
         }
         let set = label_names(config);
-        let wanted = combined_state(states.into_values()).and_then(|s| label_name(config, s));
+        let wanted_spec = combined_state(states.into_values()).and_then(|s| label_spec(config, s));
+        let wanted = wanted_spec.map(|spec| spec.name.trim());
         let present = |name: &str| mr.labels.iter().any(|l| l == name);
         let add: Vec<&str> = wanted.into_iter().filter(|w| !present(w)).collect();
+        if let Some(spec) = wanted_spec.filter(|_| !add.is_empty()) {
+            // Created here with the configured colour; GitLab would otherwise create it grey
+            // when it is added.
+            if let Err(err) = self
+                .client
+                .create_label(spec.name.trim(), &spec.color, &spec.description)
+                .await
+            {
+                warnings.push(format!("cannot create label {:?}: {err}", spec.name.trim()));
+            }
+        }
         let remove: Vec<&str> = set
             .iter()
             .copied()
@@ -495,20 +509,18 @@ impl GitlabNotifier {
             return Err(GitlabError::NoDestination);
         };
         let mrs = self.client.merge_requests_of_commit(sha).await?;
-        let is = |mr: &MergeRequest, field: &Option<String>| {
-            field.as_deref() == Some(sha) && !mr.web_url.is_empty()
-        };
+        let is = |field: &Option<String>| field.as_deref() == Some(sha);
         let found = if kind == CommentKind::Apply {
             let merged = |mr: &&MergeRequest| mr.state == "merged";
             mrs.iter()
                 .filter(merged)
-                .find(|mr| is(mr, &mr.merge_commit_sha) || is(mr, &mr.squash_commit_sha))
+                .find(|mr| is(&mr.merge_commit_sha) || is(&mr.squash_commit_sha))
                 .or_else(|| mrs.iter().find(merged))
         } else {
             let open = |mr: &&MergeRequest| mr.state == "opened";
             mrs.iter()
                 .filter(open)
-                .find(|mr| is(mr, &mr.sha))
+                .find(|mr| is(&mr.sha))
                 .or_else(|| mrs.iter().find(open))
         };
         Ok(match found {
@@ -599,8 +611,9 @@ fn label_state(request: &NoteRequest<'_>) -> LabelState {
     }
 }
 
-/// The configured label of a state; `None` for an apply or a label switched off.
-fn label_name(config: &LabelConfig, state: LabelState) -> Option<&str> {
+/// The configured label of a state; `None` for an apply or a label switched off. GitLab takes
+/// labels as a comma-separated list, so a name holding a comma cannot be one.
+fn label_spec(config: &LabelConfig, state: LabelState) -> Option<&LabelSpec> {
     let spec = match state {
         LabelState::NoChanges => &config.no_changes,
         LabelState::AddOrUpdate => &config.add_or_update,
@@ -608,11 +621,11 @@ fn label_name(config: &LabelConfig, state: LabelState) -> Option<&str> {
         LabelState::Error => &config.error,
         LabelState::Applied => return None,
     };
-    Some(spec.name.trim()).filter(|n| !n.is_empty())
+    let name = spec.name.trim();
+    (!name.is_empty() && !name.contains(',')).then_some(spec)
 }
 
-/// Every configured label of the set. GitLab takes labels as a comma-separated list, so a name
-/// holding a comma cannot be one.
+/// Every configured label of the set.
 fn label_names(config: &LabelConfig) -> Vec<&str> {
     [
         LabelState::AddOrUpdate,
@@ -621,8 +634,8 @@ fn label_names(config: &LabelConfig) -> Vec<&str> {
         LabelState::Error,
     ]
     .into_iter()
-    .filter_map(|s| label_name(config, s))
-    .filter(|n| !n.contains(','))
+    .filter_map(|s| label_spec(config, s))
+    .map(|spec| spec.name.trim())
     .collect()
 }
 
