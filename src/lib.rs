@@ -14,3 +14,4 @@ pub mod parse;
 pub mod render;
 pub mod roots;
 pub mod run;
+pub mod summary;

@@ -3,6 +3,7 @@
 pub mod fmt;
 pub mod github;
 pub mod inert;
+pub mod summary;
 pub mod user_template;
 
 use std::collections::BTreeMap;
