@@ -326,7 +326,7 @@ mod tests {
                 2_000_000_000 + i
             )),
             sha: Some("0123456789abcdef0123456789abcdef01234567".into()),
-            stale: i % 7 == 0,
+            stale: i.is_multiple_of(7),
         }
     }
 
