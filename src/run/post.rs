@@ -317,6 +317,10 @@ impl Post {
                 false,
             ),
         };
+        let counts = match run.parsed {
+            Parsed::Terraform(Ok(report)) => Some(crate::summary::counts_of(report)),
+            _ => None,
+        };
         if result == Outcome::NoChanges && !r.config.github.comment_on_no_changes {
             log.info("GitHub: no changes, and `github.comment_on_no_changes` is off: no comment");
             return Ok(());
@@ -329,6 +333,7 @@ impl Post {
             destroys,
             build_url: r.ci.build_url.as_deref(),
             options: &options,
+            counts: counts.as_ref(),
         };
         match gh::post_blocking(&target, &request) {
             Ok(outcome) => {
