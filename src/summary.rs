@@ -85,6 +85,24 @@ impl RootStatus {
     }
 }
 
+/// The status of `target` from a saved run: the JSON model `tfpost parse` prints, or the
+/// plan or apply text itself (as tee'd to a file).
+pub fn status_of_saved(target: &str, saved: &[u8]) -> Result<RootStatus, String> {
+    let looks_json = saved
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| *b == b'{');
+    let report: Report = if looks_json {
+        serde_json::from_slice(saved)
+            .map_err(|err| format!("not a tfpost model (`tfpost parse` output): {err}"))?
+    } else {
+        crate::parse::parse(saved, crate::parse::ParseOptions::default()).map_err(|err| {
+            format!("not a Terraform plan or apply output tfpost understands: {err}")
+        })?
+    };
+    Ok(RootStatus::of_report(target, &report))
+}
+
 /// The non-zero resource counts of a report.
 pub fn counts_of(report: &Report) -> ActionCounts {
     report
@@ -126,6 +144,19 @@ mod tests {
             sha: None,
             stale: false,
         }
+    }
+
+    #[test]
+    fn saved_runs_are_read_as_model_json_or_as_text() {
+        let text = "Terraform will perform the following actions:\n\n  # null_resource.a will be destroyed\n  - resource \"null_resource\" \"a\" {\n      - id = \"1\" -> null\n    }\n\nPlan: 0 to add, 0 to change, 1 to destroy.\n";
+        let from_text = status_of_saved("envs/a", text.as_bytes()).unwrap();
+        assert_eq!(from_text.result, RootResult::Destroys);
+        assert_eq!(from_text.counts.get(&Action::Delete), Some(&1));
+        let report = crate::parse::parse(text.as_bytes(), Default::default()).unwrap();
+        let json = serde_json::to_vec_pretty(&report).unwrap();
+        assert_eq!(status_of_saved("envs/a", &json).unwrap(), from_text);
+        let err = status_of_saved("envs/a", b"{\"schema\": 1}").unwrap_err();
+        assert!(err.starts_with("not a tfpost model"), "{err}");
     }
 
     #[test]
