@@ -69,6 +69,25 @@ pub enum Command {
     Man,
     /// Parse a plan or apply output and print the message that would be posted; posts nothing.
     Render(RenderArgs),
+    /// List the repository's Terraform roots, one path a line (for a CI fan-out).
+    #[command(
+        after_help = "Examples:\n  tfpost roots\n  tfpost roots --changed-since origin/main --json"
+    )]
+    Roots(RootsArgs),
+}
+
+/// `tfpost roots`.
+#[derive(Debug, Args)]
+pub struct RootsArgs {
+    /// Only the roots that the changes since the merge base of REF and HEAD affect (working
+    /// tree and untracked files included): a file in the root, or in a local module it calls.
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
+    /// Print a JSON array of paths (e.g. for a GitHub Actions matrix) instead of one a line.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Subcommand)]

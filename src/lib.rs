@@ -12,4 +12,6 @@ pub mod model;
 pub mod notify;
 pub mod parse;
 pub mod render;
+pub mod roots;
 pub mod run;
+pub mod summary;

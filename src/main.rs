@@ -78,7 +78,31 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Render(args) => render(args),
+        Command::Roots(args) => roots(&args),
     }
+}
+
+/// `tfpost roots`: one path a line, or a JSON array; findings as warnings on stderr.
+fn roots(args: &tfpost::cli::RootsArgs) -> anyhow::Result<ExitCode> {
+    let env = Env::from_process();
+    let loaded = load_config(&args.config, &env)?;
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let (roots, findings) =
+        tfpost::roots::list(&cwd, &loaded.config.roots, args.changed_since.as_deref())?;
+    for finding in findings {
+        eprintln!("tfpost: warning: {finding}");
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        // One line, so it fits a CI output variable (`echo "roots=$(...)" >> "$GITHUB_OUTPUT"`).
+        serde_json::to_writer(&mut out, &roots)?;
+        writeln!(out)?;
+    } else {
+        for root in roots {
+            writeln!(out, "{root}")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `tfpost render`: parse, render, print. An unparsable input prints the parse-failure comment

@@ -103,6 +103,7 @@ async fn post(
             destroys: run.destroys,
             build_url: Some(run.build),
             options,
+            counts: None,
         })
         .await
 }
@@ -421,6 +422,7 @@ async fn server_errors_and_secondary_rate_limits_are_retried() {
                 part: 1,
                 parts: 1,
                 state: None,
+                counts: None,
             }
             .render()
         ),
@@ -1099,6 +1101,7 @@ fn post_blocking_runs_without_a_caller_runtime() {
             destroys: false,
             build_url: None,
             options: &opts,
+            counts: None,
         },
     )
     .unwrap();

@@ -59,6 +59,9 @@ pub struct Config {
     pub mask: MaskConfig,
     /// User templates (minijinja) replacing the built-in ones.
     pub templates: TemplatesConfig,
+    /// Terraform roots `tfpost roots` lists even though another root calls them as a module
+    /// (paths relative to the repository root).
+    pub roots: Vec<String>,
 }
 
 /// `ci:` overrides; every field wins over detection, and flags win over these.

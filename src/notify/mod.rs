@@ -378,6 +378,9 @@ pub struct RunFacts {
     pub destructive: bool,
     /// Terraform failed (or its output could not be read).
     pub failed: bool,
+    /// Resources by action, in [`crate::model::Action::ALL`] order (all zero for `fmt` and for
+    /// output that could not be parsed).
+    pub counts: [u64; 8],
 }
 
 impl RunFacts {
@@ -402,6 +405,13 @@ impl RunFacts {
             changes,
             destructive: report.has_destructive_changes(),
             failed: report.result == Outcome::Error,
+            counts: {
+                let mut counts = [0u64; 8];
+                for (slot, (_, n)) in counts.iter_mut().zip(report.action_counts()) {
+                    *slot = n as u64;
+                }
+                counts
+            },
         }
     }
 
@@ -415,6 +425,7 @@ impl RunFacts {
             changes: false,
             destructive: false,
             failed: true,
+            counts: [0; 8],
         }
     }
 
@@ -431,6 +442,7 @@ impl RunFacts {
             changes: failed,
             destructive: false,
             failed,
+            counts: [0; 8],
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod fmt;
 pub mod github;
 pub mod gitlab_inert;
 pub mod inert;
+pub mod summary;
 pub mod user_template;
 
 use std::collections::BTreeMap;

@@ -89,6 +89,12 @@ pub struct State {
     pub locked: Vec<u64>,
     pub requests: Vec<Recorded>,
     faults: Vec<FaultRule>,
+    /// GitHub's secondary limit on content creation (see [`FakeGithub::limit_content_creation`]).
+    creation_limit: Option<(usize, Duration)>,
+    /// When each content-creating request within the window was accepted.
+    created_at: Vec<std::time::Instant>,
+    /// Content-creating requests refused by that limit.
+    pub creations_refused: usize,
     pub owner: String,
     pub repo: String,
 }
@@ -235,6 +241,13 @@ impl FakeGithub {
             fault,
             times,
         });
+    }
+
+    /// Refuses content-creating requests (POST of a comment, a commit comment, a label) beyond
+    /// `max` per `window`, as GitHub's secondary rate limit does ("about 80 a minute"): 403 with
+    /// its message and a `Retry-After` of the seconds until the oldest one leaves the window.
+    pub fn limit_content_creation(&self, max: usize, window: Duration) {
+        self.lock().creation_limit = Some((max, window));
     }
 
     /// Holds the next `size` requests whose method is `method` and whose path contains
@@ -522,6 +535,22 @@ fn handle(req: &Request, state: &Arc<Mutex<State>>, prefix: &str, port: u16) -> 
         rule.times -= 1;
         rule.fault.clone()
     });
+    if let Some((max, window)) = st.creation_limit
+        && req.method == "POST"
+        && path != "/graphql"
+    {
+        let now = std::time::Instant::now();
+        st.created_at.retain(|t| now.duration_since(*t) < window);
+        if st.created_at.len() >= max {
+            st.creations_refused += 1;
+            let oldest = st.created_at[0];
+            let wait = window.saturating_sub(now.duration_since(oldest));
+            return fault_response(Fault::SecondaryRateLimit {
+                retry_after: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            });
+        }
+        st.created_at.push(now);
+    }
     let mut after_doing = None;
     let mut hang_after_doing = false;
     match fault {

@@ -164,6 +164,7 @@ impl Destination for GithubDestination {
                 ));
             }
             let facts = outgoing.facts;
+            let counts = crate::summary::counts_in_order(&facts.counts);
             let request = PostRequest {
                 target_key: outgoing.target_key,
                 kind: match facts.command {
@@ -176,6 +177,7 @@ impl Destination for GithubDestination {
                 destroys: facts.destructive,
                 build_url: outgoing.build_url,
                 options: &self.options,
+                counts: facts.kind.is_some().then_some(&counts),
             };
             let notifier = GithubNotifier::new(&self.target, self.options.retry.clone())
                 .map_err(|e| e.to_string())?;

@@ -23,6 +23,8 @@ pub enum CommentKind {
     Plan,
     Apply,
     Fmt,
+    /// The one summary of every root's latest plan or apply (`tfpost summary`).
+    Summary,
 }
 
 impl From<crate::model::Kind> for CommentKind {
@@ -70,6 +72,9 @@ pub struct CommentMarker {
     /// What the comment reports, for labels that sum up every target of the pull request.
     #[serde(default)]
     pub state: Option<LabelState>,
+    /// Resources by action (non-zero counts only), for the summary of every root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<crate::summary::ActionCounts>,
 }
 
 fn one() -> u32 {
@@ -160,6 +165,7 @@ mod tests {
             part: 1,
             parts: 1,
             state: Some(LabelState::AddOrUpdate),
+            counts: Some([(crate::model::Action::Delete, 2)].into_iter().collect()),
         }
     }
 

@@ -12,6 +12,7 @@ mod destination;
 mod error;
 pub mod labels;
 pub mod marker;
+mod summary;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -102,6 +103,8 @@ pub struct PostRequest<'a> {
     /// "different" for the same-plan check.
     pub build_url: Option<&'a str>,
     pub options: &'a GithubOptions,
+    /// Resources by action, written into the marker for `tfpost summary`.
+    pub counts: Option<&'a crate::summary::ActionCounts>,
 }
 
 /// Where the comment went.
@@ -219,6 +222,7 @@ impl GithubNotifier {
             part: part as u32 + 1,
             parts: bodies.len() as u32,
             state: Some(state),
+            counts: request.counts.cloned(),
         };
         let compose = |run: &str, i: usize| {
             marker::compose(&make_marker(run, i).render(), bodies[i], request.build_url)
@@ -801,6 +805,7 @@ mod tests {
                 part,
                 parts,
                 state: None,
+                counts: None,
             },
         }
     }

@@ -491,6 +491,7 @@ impl GitlabNotifier {
             part: 1,
             parts: 1,
             state: Some(state),
+            counts: None,
         }
         .render();
         let room = NOTE_MAX_CHARS.saturating_sub(marker.chars().count());
@@ -645,6 +646,7 @@ fn outdated_note(target_key: &str, kind: CommentKind, current_url: &str) -> Gitl
         CommentKind::Plan => "plan",
         CommentKind::Apply => "apply",
         CommentKind::Fmt => "fmt check",
+        CommentKind::Summary => "summary",
     };
     let target = if target_key.is_empty() {
         String::new()
