@@ -357,6 +357,16 @@ impl When {
         }
     }
 
+    /// The policy of a comment thread with `comment_on_no_changes`: every run, or everything
+    /// but a plan (or fmt check) that changes nothing.
+    pub fn comments(comment_on_no_changes: bool) -> Vec<When> {
+        if comment_on_no_changes {
+            vec![When::Always]
+        } else {
+            vec![When::Changes, When::Apply]
+        }
+    }
+
     /// True when `list` is empty or any of it holds.
     pub fn any(list: &[When], facts: &RunFacts) -> bool {
         list.is_empty() || list.iter().any(|w| w.matches(facts))

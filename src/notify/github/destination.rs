@@ -4,12 +4,11 @@
 use std::path::PathBuf;
 
 use super::{
-    CommentKind, GithubNotifier, GithubOptions, GithubTarget, LabelConfig, LabelSpec, Overflow,
-    PostRequest, RetryPolicy,
+    GithubNotifier, GithubOptions, GithubTarget, LabelConfig, LabelSpec, Overflow, PostRequest,
+    RetryPolicy,
 };
 use crate::config::{self, Config, Secret};
 use crate::env::Env;
-use crate::model::RunKind;
 use crate::notify::{
     ByDefault, Destination, DestinationId, Dialect, Outgoing, PostFuture, Posted, Registration,
     Rendered, RunFacts, Setup, When,
@@ -121,12 +120,7 @@ impl Destination for GithubDestination {
     }
 
     fn when(&self) -> Vec<When> {
-        if self.comment_on_no_changes {
-            vec![When::Always]
-        } else {
-            // Everything but a plan (or fmt check) that changes nothing.
-            vec![When::Changes, When::Apply]
-        }
+        When::comments(self.comment_on_no_changes)
     }
 
     fn describe(&self, _facts: &RunFacts) -> String {
@@ -167,11 +161,7 @@ impl Destination for GithubDestination {
             let counts = crate::summary::counts_in_order(&facts.counts);
             let request = PostRequest {
                 target_key: outgoing.target_key,
-                kind: match facts.command {
-                    RunKind::Plan => CommentKind::Plan,
-                    RunKind::Apply => CommentKind::Apply,
-                    RunKind::Fmt => CommentKind::Fmt,
-                },
+                kind: facts.command.into(),
                 message,
                 result: facts.outcome,
                 destroys: facts.destructive,

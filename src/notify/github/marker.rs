@@ -27,6 +27,16 @@ pub enum CommentKind {
     Summary,
 }
 
+impl From<crate::model::RunKind> for CommentKind {
+    fn from(kind: crate::model::RunKind) -> Self {
+        match kind {
+            crate::model::RunKind::Plan => CommentKind::Plan,
+            crate::model::RunKind::Apply => CommentKind::Apply,
+            crate::model::RunKind::Fmt => CommentKind::Fmt,
+        }
+    }
+}
+
 impl From<crate::model::Kind> for CommentKind {
     fn from(kind: crate::model::Kind) -> Self {
         match kind {

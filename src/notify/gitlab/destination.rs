@@ -6,8 +6,7 @@ use super::{
 };
 use crate::config::{Config, Secret};
 use crate::env::Env;
-use crate::model::RunKind;
-use crate::notify::github::{CommentKind, RetryPolicy, label_config};
+use crate::notify::github::{RetryPolicy, label_config};
 use crate::notify::{
     ByDefault, Destination, DestinationId, Dialect, Outgoing, PostFuture, Posted, Registration,
     Rendered, RunFacts, Setup, When,
@@ -126,11 +125,7 @@ impl Destination for GitlabDestination {
     }
 
     fn when(&self) -> Vec<When> {
-        if self.comment_on_no_changes {
-            vec![When::Always]
-        } else {
-            vec![When::Changes, When::Apply]
-        }
+        When::comments(self.comment_on_no_changes)
     }
 
     fn describe(&self, _facts: &RunFacts) -> String {
@@ -159,11 +154,7 @@ impl Destination for GitlabDestination {
             let facts = outgoing.facts;
             let request = NoteRequest {
                 target_key: outgoing.target_key,
-                kind: match facts.command {
-                    RunKind::Plan => CommentKind::Plan,
-                    RunKind::Apply => CommentKind::Apply,
-                    RunKind::Fmt => CommentKind::Fmt,
-                },
+                kind: facts.command.into(),
                 body: &body,
                 result: facts.outcome,
                 destroys: facts.destructive,
