@@ -330,6 +330,10 @@ impl Post {
             build_url: r.ci.build_url.as_deref(),
             options: &options,
         };
+        let _posting = super::signals::posting(format!(
+            "tfpost: the comment for {destination}, being posted:\n{}\n",
+            message.body
+        ));
         match gh::post_blocking(&target, &request) {
             Ok(outcome) => {
                 for warning in &outcome.warnings {
@@ -417,6 +421,10 @@ impl Post {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the Slack client: {e}"))?;
+        let _posting = super::signals::posting(format!(
+            "tfpost: the Slack message for {destination}, being posted:\n{}\n",
+            message.text
+        ));
         match runtime.block_on(notifier.post(&message, &facts)) {
             Ok(outcome) => {
                 log.info(format!("Slack: {outcome:?}"));
