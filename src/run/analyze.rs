@@ -38,6 +38,8 @@ pub struct RawOutput {
     /// Bytes in `tail`.
     tail_bytes: usize,
     total: u64,
+    /// Some byte so far was not ASCII whitespace.
+    anything_but_whitespace: bool,
 }
 
 /// A buffer of the tail, from `start`.
@@ -66,6 +68,10 @@ impl RawOutput {
     /// one at once when it was copied).
     pub fn push(&mut self, bytes: Vec<u8>, mut recycle: impl FnMut(Vec<u8>)) {
         self.total += bytes.len() as u64;
+        // Checked only until the first such byte: a real output has one at once.
+        if !self.anything_but_whitespace {
+            self.anything_but_whitespace = bytes.iter().any(|b| !b.is_ascii_whitespace());
+        }
         let mut start = 0;
         if self.head.len() < RAW_HEAD_BYTES {
             start = bytes.len().min(RAW_HEAD_BYTES - self.head.len());
@@ -138,6 +144,11 @@ impl RawOutput {
             skip -= cut;
         }
         tail
+    }
+
+    /// True when the output was empty or only whitespace (spaces, tabs, line breaks).
+    pub fn is_blank(&self) -> bool {
+        !self.anything_but_whitespace
     }
 
     /// True when the middle of the output was not kept.
