@@ -310,7 +310,8 @@ fn wrap(
     if !env.stdin_is_terminal {
         use std::os::unix::process::CommandExt;
         // Its own process group: a signal to tfpost's group (a CI runner cancelling the job) is
-        // then forwarded by tfpost exactly once instead of arriving twice.
+        // then forwarded by tfpost exactly once instead of arriving twice, to the whole group
+        // as a terminal would (see `signals`).
         command.process_group(0);
     }
     let mut child = match command.spawn() {

@@ -80,10 +80,20 @@ impl Signals {
                     ));
                     continue;
                 }
+                // A terminal signals the whole foreground process group, and Terraform relies
+                // on it: from 0.11 to 1.0 its outer process ignores SIGINT and leaves it to the
+                // inner one and to the providers and provisioners, all in the group. So the
+                // child's own group gets it, as from a terminal; in tfpost's group only the
+                // child can be named without signalling tfpost itself.
+                let (target, whom) = if shares_group {
+                    (Recipient::Process(pid), "")
+                } else {
+                    (Recipient::Group(pid), " and its process group")
+                };
                 log.info(format_args!(
-                    "forwarding {name} to `{program}` (pid {pid}) and waiting for it to exit"
+                    "forwarding {name} to `{program}` (pid {pid}){whom} and waiting for it to exit"
                 ));
-                send_signal(pid, origin.signal);
+                send_signal(target, origin.signal);
             }
         });
         Forwarder { phase }
@@ -176,14 +186,30 @@ impl Forwarder {
     }
 }
 
-fn send_signal(pid: u32, signal: i32) {
+/// Who a forwarded signal goes to.
+#[derive(Debug, Clone, Copy)]
+enum Recipient {
+    /// The child alone.
+    Process(u32),
+    /// The child's process group, whose id is the child's pid (it was spawned as its leader).
+    Group(u32),
+}
+
+fn send_signal(recipient: Recipient, signal: i32) {
+    let (Recipient::Process(pid) | Recipient::Group(pid)) = recipient;
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return;
     };
+    let target = match recipient {
+        Recipient::Process(_) => pid,
+        // kill(2) with a negative pid signals the group.
+        Recipient::Group(_) => -pid,
+    };
     // SAFETY: kill(2) takes plain integers and touches no memory of ours. The pid is our
-    // unreaped child (checked by the caller under the lock), so it names no other process.
+    // unreaped child (checked by the caller under the lock), so it names no other process, and
+    // no other group: while the zombie holds the pid, no process can get it and lead a group.
     unsafe {
-        libc::kill(pid, signal);
+        libc::kill(target, signal);
     }
 }
 
