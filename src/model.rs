@@ -45,6 +45,20 @@ pub struct Report {
     /// How many resources' diffs were not kept because the diff budget of the parse was spent
     /// (see `ParseOptions::max_diff_bytes`); 0 when every diff was kept.
     pub omitted_diffs: usize,
+    /// What the report counts but does not hold: an output of a million `Error:` blocks keeps
+    /// the first ones in full and only the number of the rest.
+    #[serde(default)]
+    pub left_out: LeftOut,
+}
+
+/// Diagnostics counted but not kept, beyond the first `ParseOptions::max_diagnostics` of each
+/// severity. 0 when every one was kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftOut {
+    /// `Error:` blocks not in `errors`.
+    pub errors: u32,
+    /// `Warning:` blocks not in `warnings`.
+    pub warnings: u32,
 }
 
 /// Plan or apply.
@@ -298,6 +312,7 @@ impl Report {
             errors: Vec::new(),
             sections: Vec::new(),
             omitted_diffs: 0,
+            left_out: LeftOut::default(),
         }
     }
 

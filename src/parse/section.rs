@@ -8,8 +8,8 @@ use super::address::Address;
 use super::classify::{Header, HeaderVerb, LegacyResource, Line, Progress, Severity, classify};
 use super::diagnostic::build_diagnostic;
 use crate::model::{
-    Action, Diagnostic, Drift, Kind, Mode, Outcome, OutputChange, ReplaceOrder, ResourceChange,
-    Summary, Tool,
+    Action, Diagnostic, Drift, Kind, LeftOut, Mode, Outcome, OutputChange, ReplaceOrder,
+    ResourceChange, Summary, Tool,
 };
 
 /// How many bytes of resource diffs may still be kept (shared by all sections of a stream).
@@ -46,6 +46,48 @@ impl DiffBudget {
         Some(diff)
     }
 }
+
+/// How many diagnostics of each severity may still be kept (shared by all sections of a
+/// stream). The first ones are kept in full; the rest are only counted.
+#[derive(Debug)]
+pub struct DiagnosticCap {
+    limit: usize,
+    errors: usize,
+    warnings: usize,
+    /// Diagnostics not kept.
+    pub left_out: LeftOut,
+}
+
+impl DiagnosticCap {
+    pub fn new(limit: usize) -> DiagnosticCap {
+        DiagnosticCap {
+            limit,
+            errors: 0,
+            warnings: 0,
+            left_out: LeftOut::default(),
+        }
+    }
+
+    /// Whether one more diagnostic of `severity` may be kept; when not, it is counted as left
+    /// out.
+    fn admit(&mut self, severity: Severity) -> bool {
+        let (kept, left_out) = match severity {
+            Severity::Error => (&mut self.errors, &mut self.left_out.errors),
+            Severity::Warning => (&mut self.warnings, &mut self.left_out.warnings),
+        };
+        if *kept < self.limit {
+            *kept += 1;
+            true
+        } else {
+            *left_out = left_out.saturating_add(1);
+            false
+        }
+    }
+}
+
+/// Text kept of one diagnostic's body. Terraform's longest (a type mismatch quoting a value)
+/// run to a few KiB; an endless one must not grow without bound.
+const DIAGNOSTIC_TEXT_BYTES: usize = 16 << 10;
 
 /// Where the section's lines currently go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +169,9 @@ struct OpenDiagnostic {
     severity: Severity,
     summary: String,
     lines: Vec<String>,
+    /// Bytes in `lines`, each line counting one more; lines past [`DIAGNOSTIC_TEXT_BYTES`] are
+    /// dropped.
+    bytes: usize,
     boxed: bool,
 }
 
@@ -152,6 +197,8 @@ pub struct SectionParser {
     drift: Vec<Drift>,
     warnings: Vec<Diagnostic>,
     errors: Vec<Diagnostic>,
+    /// An `Error:` was seen (kept in `errors` or only counted).
+    failed: bool,
     plan_summary: Option<Summary>,
     apply_summary: Option<Summary>,
     no_changes: bool,
@@ -201,6 +248,7 @@ impl SectionParser {
             drift: Vec::new(),
             warnings: Vec::new(),
             errors: Vec::new(),
+            failed: false,
             plan_summary: None,
             apply_summary: None,
             no_changes: false,
@@ -248,7 +296,7 @@ impl SectionParser {
     }
 
     /// Feeds one line (colour, CR and prefix already removed).
-    pub fn feed(&mut self, text: &str, budget: &mut DiffBudget) -> Feed {
+    pub fn feed(&mut self, text: &str, budget: &mut DiffBudget, cap: &mut DiagnosticCap) -> Feed {
         if !is_blank(text)
             && let Some(block) = self.body_block(text)
         {
@@ -269,7 +317,7 @@ impl SectionParser {
         }
         let line = classify(text);
 
-        if self.diagnostic.is_some() && self.diagnostic_takes(&line, text, boxed) {
+        if self.diagnostic.is_some() && self.diagnostic_takes(&line, text, boxed, cap) {
             return Feed::Taken;
         }
         if self.block.is_some() && self.block_takes(&line, text, budget) {
@@ -279,13 +327,19 @@ impl SectionParser {
     }
 
     /// Adds the line to the open diagnostic, or closes it; true when the line was used up.
-    fn diagnostic_takes(&mut self, line: &Line<'_>, text: &str, boxed: bool) -> bool {
+    fn diagnostic_takes(
+        &mut self,
+        line: &Line<'_>,
+        text: &str,
+        boxed: bool,
+        cap: &mut DiagnosticCap,
+    ) -> bool {
         let Some(diag) = self.diagnostic.as_mut() else {
             return false;
         };
         let ends = match line {
             Line::BoxEnd => {
-                self.close_diagnostic();
+                self.close_diagnostic(cap);
                 return true;
             }
             Line::Diagnostic { .. } => true,
@@ -306,15 +360,24 @@ impl SectionParser {
             _ => false,
         };
         if ends {
-            self.close_diagnostic();
+            self.close_diagnostic(cap);
             return false;
         }
-        diag.lines.push(text.to_string());
+        if diag.bytes < DIAGNOSTIC_TEXT_BYTES {
+            diag.bytes += text.len() + 1;
+            diag.lines.push(text.to_string());
+        }
         true
     }
 
-    fn close_diagnostic(&mut self) {
+    fn close_diagnostic(&mut self, cap: &mut DiagnosticCap) {
         if let Some(open) = self.diagnostic.take() {
+            if open.severity == Severity::Error {
+                self.failed = true;
+            }
+            if !cap.admit(open.severity) {
+                return;
+            }
             let diagnostic = build_diagnostic(&open.summary, &open.lines, self.label.clone());
             match open.severity {
                 Severity::Error => self.errors.push(diagnostic),
@@ -526,6 +589,7 @@ impl SectionParser {
                     severity,
                     summary: summary.to_string(),
                     lines: Vec::new(),
+                    bytes: 0,
                     boxed,
                 });
             }
@@ -721,8 +785,13 @@ impl SectionParser {
     }
 
     /// Closes what is open and returns the section's parts.
-    pub fn finish(mut self, forced_kind: Option<Kind>, budget: &mut DiffBudget) -> SectionReport {
-        self.close_diagnostic();
+    pub fn finish(
+        mut self,
+        forced_kind: Option<Kind>,
+        budget: &mut DiffBudget,
+        cap: &mut DiagnosticCap,
+    ) -> SectionReport {
+        self.close_diagnostic(cap);
         self.close_block(budget);
         let kind = forced_kind.unwrap_or(if self.applying {
             Kind::Apply
@@ -736,7 +805,7 @@ impl SectionParser {
             Kind::Apply => self.apply_summary.or(self.plan_summary),
             Kind::Plan => self.plan_summary,
         };
-        let result = if !self.errors.is_empty() {
+        let result = if self.failed {
             Outcome::Error
         } else if kind == Kind::Apply {
             Outcome::Applied

@@ -305,6 +305,7 @@ pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
                     Kind::Plan
                 }),
                 max_diff_bytes: Some(DIFF_BUDGET_BYTES),
+                ..ParseOptions::default()
             };
             Analyzer::Terraform(Box::new(StreamParsers {
                 stdout: Parser::new(options.clone()),
