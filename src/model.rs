@@ -51,14 +51,18 @@ pub struct Report {
     pub left_out: LeftOut,
 }
 
-/// Diagnostics counted but not kept, beyond the first `ParseOptions::max_diagnostics` of each
-/// severity. 0 when every one was kept.
+/// What was counted but not kept: diagnostics beyond the first `ParseOptions::max_diagnostics`
+/// of each severity, resources beyond `ParseOptions::max_resources`. 0 when everything was kept.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeftOut {
     /// `Error:` blocks not in `errors`.
     pub errors: u32,
     /// `Warning:` blocks not in `warnings`.
     pub warnings: u32,
+    /// Resource changes not in `resources` (the runner keeps the first 100,000).
+    pub resources: u32,
+    /// Of those, the ones that destroy something (`delete`, `replace`).
+    pub destructive_resources: u32,
 }
 
 /// Plan or apply.
@@ -334,6 +338,7 @@ impl Report {
 
     /// True when something would be (or was) destroyed: a delete or a replace.
     pub fn has_destructive_changes(&self) -> bool {
-        self.resources.iter().any(|r| r.action.is_destructive())
+        self.left_out.destructive_resources > 0
+            || self.resources.iter().any(|r| r.action.is_destructive())
     }
 }

@@ -84,3 +84,35 @@ fn tfpost_parse_and_the_comment_say_how_many_were_left_out() {
     let shown = comment.matches("**`Problem number").count();
     assert_eq!(shown + more, DIAGNOSTICS_KEPT + 7, "{comment}");
 }
+
+#[test]
+fn resources_beyond_the_cap_are_counted_and_a_left_out_destroy_still_shows() {
+    let text = "Terraform will perform the following actions:\n\n\
+  # null_resource.a will be created\n  + resource \"null_resource\" \"a\" {\n      + id = (known after apply)\n    }\n\n\
+  # null_resource.b will be created\n  + resource \"null_resource\" \"b\" {\n      + id = (known after apply)\n    }\n\n\
+  # null_resource.c will be destroyed\n  - resource \"null_resource\" \"c\" {\n      - id = \"1\" -> null\n    }\n\n\
+  # null_resource.d will be created\n  + resource \"null_resource\" \"d\" {\n      + id = (known after apply)\n    }\n\n\
+Plan: 3 to add, 0 to change, 1 to destroy.\n";
+    let options = ParseOptions {
+        max_resources: Some(2),
+        ..ParseOptions::default()
+    };
+    let report = parse(text.as_bytes(), options).expect("parses");
+    let kept: Vec<&str> = report
+        .resources
+        .iter()
+        .map(|r| r.address.as_str())
+        .collect();
+    assert_eq!(kept, ["null_resource.a", "null_resource.b"]);
+    assert_eq!(report.left_out.resources, 2);
+    assert_eq!(report.left_out.destructive_resources, 1);
+    assert!(report.has_destructive_changes());
+    assert_eq!(report.result, Outcome::Changes);
+    // The Plan: line still counts every resource.
+    let summary = report.summary.expect("summary");
+    assert_eq!((summary.add, summary.destroy), (3, 1));
+    // `tfpost parse` keeps every resource.
+    let all = parse(text.as_bytes(), ParseOptions::default()).expect("parses");
+    assert_eq!(all.resources.len(), 4);
+    assert_eq!(all.left_out.resources, 0);
+}

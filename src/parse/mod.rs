@@ -38,6 +38,10 @@ pub struct ParseOptions {
     /// counted (`Report::left_out`). A comment shows a few hundred at most, and an output of
     /// millions of them must not take memory without bound.
     pub max_diagnostics: usize,
+    /// Keep the first this many resource changes (`None`: keep all); the rest are only counted
+    /// (`Report::left_out`). The runner sets it, so that a producer writing resource headers
+    /// without end cannot take memory without bound; `tfpost parse` keeps all.
+    pub max_resources: Option<usize>,
 }
 
 /// Diagnostics of each severity a report keeps by default.
@@ -49,6 +53,7 @@ impl Default for ParseOptions {
             kind: None,
             max_diff_bytes: None,
             max_diagnostics: DIAGNOSTICS_KEPT,
+            max_resources: None,
         }
     }
 }
@@ -88,7 +93,7 @@ pub struct Parser {
 impl Parser {
     pub fn new(options: ParseOptions) -> Parser {
         let budget = DiffBudget::new(options.max_diff_bytes);
-        let diagnostics = DiagnosticCap::new(options.max_diagnostics);
+        let diagnostics = DiagnosticCap::new(options.max_diagnostics, options.max_resources);
         Parser {
             options,
             bytes: 0,
@@ -417,6 +422,14 @@ fn absorb(report: &mut Report, extra: Report) {
         .left_out
         .warnings
         .saturating_add(extra.left_out.warnings);
+    report.left_out.resources = report
+        .left_out
+        .resources
+        .saturating_add(extra.left_out.resources);
+    report.left_out.destructive_resources = report
+        .left_out
+        .destructive_resources
+        .saturating_add(extra.left_out.destructive_resources);
     if !report.errors.is_empty() || report.left_out.errors > 0 {
         report.result = Outcome::Error;
     } else if report.result == Outcome::NoChanges && extra.result == Outcome::Changes {

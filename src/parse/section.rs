@@ -47,24 +47,47 @@ impl DiffBudget {
     }
 }
 
-/// How many diagnostics of each severity may still be kept (shared by all sections of a
-/// stream). The first ones are kept in full; the rest are only counted.
+/// How many diagnostics of each severity, and how many resource changes, may still be kept
+/// (shared by all sections of a stream). The first ones are kept in full; the rest are only
+/// counted.
 #[derive(Debug)]
 pub struct DiagnosticCap {
     limit: usize,
     errors: usize,
     warnings: usize,
-    /// Diagnostics not kept.
+    /// Resource changes that may still be kept; `None`: all.
+    resources_left: Option<usize>,
+    /// What was not kept.
     pub left_out: LeftOut,
 }
 
 impl DiagnosticCap {
-    pub fn new(limit: usize) -> DiagnosticCap {
+    pub fn new(limit: usize, resources: Option<usize>) -> DiagnosticCap {
         DiagnosticCap {
             limit,
             errors: 0,
             warnings: 0,
+            resources_left: resources,
             left_out: LeftOut::default(),
+        }
+    }
+
+    /// Whether one more resource change may be kept; when not, it is counted as left out.
+    fn admit_resource(&mut self, action: Action) -> bool {
+        match &mut self.resources_left {
+            None => true,
+            Some(0) => {
+                self.left_out.resources = self.left_out.resources.saturating_add(1);
+                if action.is_destructive() {
+                    self.left_out.destructive_resources =
+                        self.left_out.destructive_resources.saturating_add(1);
+                }
+                false
+            }
+            Some(left) => {
+                *left -= 1;
+                true
+            }
         }
     }
 
@@ -323,7 +346,7 @@ impl SectionParser {
         if self.block.is_some() && self.block_takes(&line, text, budget) {
             return Feed::Taken;
         }
-        self.structural(line, text, boxed)
+        self.structural(line, text, boxed, cap)
     }
 
     /// Adds the line to the open diagnostic, or closes it; true when the line was used up.
@@ -518,7 +541,13 @@ impl SectionParser {
     }
 
     /// A line outside any block or diagnostic.
-    fn structural(&mut self, line: Line<'_>, text: &str, boxed: bool) -> Feed {
+    fn structural(
+        &mut self,
+        line: Line<'_>,
+        text: &str,
+        boxed: bool,
+        cap: &mut DiagnosticCap,
+    ) -> Feed {
         match line {
             Line::PlanStart | Line::ActionsIntro if self.is_complete() => return Feed::NewSection,
             Line::ResourceHeader(_) | Line::LegacyResource(_)
@@ -534,12 +563,12 @@ impl SectionParser {
             Line::Blank | Line::HeaderNote(_) | Line::BoxEnd => {}
             Line::ResourceHeader(header) => {
                 self.recognized = true;
-                self.header(header);
+                self.header(header, cap);
             }
             Line::LegacyResource(legacy) => {
                 if self.state == State::Actions {
                     self.recognized = true;
-                    self.legacy(legacy);
+                    self.legacy(legacy, cap);
                 } else if self.state == State::Outputs {
                     self.output_line(text);
                 }
@@ -615,7 +644,7 @@ impl SectionParser {
         Feed::Taken
     }
 
-    fn header(&mut self, header: Header<'_>) {
+    fn header(&mut self, header: Header<'_>, cap: &mut DiagnosticCap) {
         let Header {
             address,
             deposed,
@@ -647,6 +676,11 @@ impl SectionParser {
             Some(to) => (to, Some(Box::from(address.text))),
             None => (address.text, None),
         };
+        if !cap.admit_resource(action) {
+            // Its body still belongs to it.
+            self.open(Open::Discard);
+            return;
+        }
         // A move names the new address second; its parts are what the resource is now.
         let parts = match from {
             Some(to) => super::address::parse_exact(to).unwrap_or(address),
@@ -665,7 +699,7 @@ impl SectionParser {
         });
     }
 
-    fn legacy(&mut self, legacy: LegacyResource<'_>) {
+    fn legacy(&mut self, legacy: LegacyResource<'_>, cap: &mut DiagnosticCap) {
         let LegacyResource {
             address,
             action,
@@ -674,6 +708,10 @@ impl SectionParser {
             deposed,
             new_resource_required,
         } = legacy;
+        if !cap.admit_resource(action) {
+            self.open(Open::Discard);
+            return;
+        }
         let reason = if tainted {
             Some("tainted")
         } else if new_resource_required {

@@ -11,6 +11,8 @@ use super::settings::RunKind;
 use super::spool::{Spool, Stream};
 
 /// What the run's output was understood to be.
+// A run has exactly one, so the size of the larger variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
     /// `plan` / `apply`: the report, or why there is none.
@@ -18,6 +20,11 @@ pub enum Parsed {
     /// `fmt`: the unformatted files and their diffs.
     Fmt(FmtReport),
 }
+
+/// Resource changes kept per run; the rest are counted (`Report::left_out`). A comment lists a
+/// few thousand at most, and a 100,000-resource model takes about 25 MiB: the bound that keeps
+/// a producer writing resource headers without end within tfpost's memory budget.
+pub const RESOURCES_KEPT: usize = 100_000;
 
 /// Resource diffs kept per run. A comment shows at most 65,536 characters and a Slack message
 /// far less, so keeping every diff of a 50,000-resource plan would only cost memory.
@@ -305,6 +312,7 @@ pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
                     Kind::Plan
                 }),
                 max_diff_bytes: Some(DIFF_BUDGET_BYTES),
+                max_resources: Some(RESOURCES_KEPT),
                 ..ParseOptions::default()
             };
             Analyzer::Terraform(Box::new(StreamParsers {
