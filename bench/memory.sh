@@ -4,6 +4,7 @@
 # before rendering).
 #
 #   bash bench/memory.sh                 # SECONDS_ENDLESS=60 by default
+#   TFPOST_BIN=target/debug/tfpost bash bench/memory.sh   # an already built binary, no build
 #
 # Targets: at most 64 MiB on 1M `Error:` blocks, on 1M `Warning:` blocks, and on a producer that
 # writes resource headers without end (stopped after SECONDS_ENDLESS); at most 200 MiB on a
@@ -15,8 +16,12 @@ SECONDS_ENDLESS=${SECONDS_ENDLESS:-60}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-cargo build --release --quiet
-bin=$PWD/target/release/tfpost
+if [[ -n "${TFPOST_BIN:-}" ]]; then
+  bin=$(realpath "$TFPOST_BIN")
+else
+  cargo build --release --quiet
+  bin=$PWD/target/release/tfpost
+fi
 export GITHUB_TOKEN=ghp_benchmarkbenchmarkbenchmarkbenchmark
 unset CI GITHUB_ACTIONS CIRCLECI GITLAB_CI
 
