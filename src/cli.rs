@@ -229,6 +229,55 @@ impl RunArgs {
     }
 }
 
+/// What can still be read off a `plan` / `apply` / `fmt` command line that clap rejected: enough
+/// to pass Terraform's output through as a run would (masked by the same config) before the error
+/// is reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRun {
+    pub kind: RunKind,
+    /// `--config FILE` when it can be read off the arguments.
+    pub config: Option<PathBuf>,
+    /// A command follows `--` (wrap mode).
+    pub wraps_command: bool,
+}
+
+impl RejectedRun {
+    /// `args` are the arguments after the program name. `None` for any other subcommand.
+    pub fn of(args: &[OsString]) -> Option<RejectedRun> {
+        let (subcommand, rest) = args.split_first()?;
+        let kind = match subcommand.to_str()? {
+            "plan" => RunKind::Plan,
+            "apply" => RunKind::Apply,
+            "fmt" => RunKind::Fmt,
+            _ => return None,
+        };
+        let separator = rest.iter().position(|arg| arg == "--");
+        let options = &rest[..separator.unwrap_or(rest.len())];
+        let mut config = None;
+        for (i, arg) in options.iter().enumerate() {
+            let Some(arg) = arg.to_str() else { continue };
+            if let Some(path) = arg.strip_prefix("--config=") {
+                config = Some(PathBuf::from(path));
+            } else if arg == "--config" {
+                config = options.get(i + 1).map(PathBuf::from);
+            }
+        }
+        Some(RejectedRun {
+            kind,
+            config,
+            wraps_command: separator.is_some_and(|at| at + 1 < rest.len()),
+        })
+    }
+
+    /// The settings of a run with every option at its default but the config file.
+    pub fn settings(&self) -> RunSettings {
+        RunSettings {
+            config: self.config.clone(),
+            ..RunSettings::new(self.kind)
+        }
+    }
+}
+
 /// `tfpost render`: the local dry run of the renderer.
 #[derive(Debug, clap::Args)]
 pub struct RenderArgs {
@@ -273,5 +322,31 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
         _ => Err(format!("expected KEY=VALUE, got `{text}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(args: &[&str]) -> Option<RejectedRun> {
+        RejectedRun::of(&args.iter().map(OsString::from).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn a_rejected_run_keeps_its_kind_config_and_mode() {
+        let run = rejected(&["plan", "--labels=false", "--config", "ci.yaml"]).unwrap();
+        assert_eq!(run.kind, RunKind::Plan);
+        assert_eq!(run.config, Some(PathBuf::from("ci.yaml")));
+        assert!(!run.wraps_command);
+        let run = rejected(&["fmt", "--config=a.yaml", "--bad", "--", "terraform", "fmt"]).unwrap();
+        assert_eq!(run.kind, RunKind::Fmt);
+        assert_eq!(run.config, Some(PathBuf::from("a.yaml")));
+        assert!(run.wraps_command);
+        // `--config` after `--` belongs to the command.
+        let run = rejected(&["apply", "--x", "--", "tool", "--config", "b"]).unwrap();
+        assert_eq!(run.config, None);
+        assert_eq!(rejected(&["parse", "--bad"]), None);
+        assert_eq!(rejected(&[]), None);
     }
 }

@@ -1,19 +1,22 @@
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser as _;
 use tfpost::cli::{
-    CiArgs, Cli, Command, ConfigArgs, ConfigCommand, KindArg, RenderArgs, RenderTarget,
+    CiArgs, Cli, Command, ConfigArgs, ConfigCommand, KindArg, RejectedRun, RenderArgs, RenderTarget,
 };
 use tfpost::config::LoadedConfig;
 use tfpost::env::Env;
 use tfpost::parse::{ParseOptions, parse};
-use tfpost::run::{Environment, Input, Log, Post, RunKind};
+use tfpost::run::{Environment, Input, Log, Post, RunKind, Verbosity};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return command_line_error(err),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -21,6 +24,35 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A command line clap rejects. `--help` and `--version` print and exit 0 as usual. For
+/// `plan` / `apply` / `fmt` in pipe mode, Terraform is already writing into tfpost's stdin: its
+/// output is passed through to stdout first, so the CI log keeps it and Terraform does not die
+/// of a closed pipe, and then the error is reported with clap's usage code, 2. In wrap mode
+/// nothing has run yet, so the command is not started: running it with options tfpost could not
+/// read might post its output where, or unmasked as, the user did not mean.
+fn command_line_error(err: clap::Error) -> ExitCode {
+    if !err.use_stderr() {
+        err.exit();
+    }
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let rejected =
+        RejectedRun::of(&args).filter(|run| !run.wraps_command && !std::io::stdin().is_terminal());
+    let Some(rejected) = rejected else {
+        err.exit();
+    };
+    let env = Environment::of_process(Env::from_process());
+    let log = Log::stderr(Verbosity::Normal, &env.vars);
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let mut post = Post::new(env.vars.clone(), cwd);
+    tfpost::run::pass_through(&rejected.settings(), &mut post, &log);
+    let _ = err.print();
+    log.error(
+        "nothing was parsed or posted because of the command line error above; \
+         Terraform's output was passed through to stdout unchanged",
+    );
+    ExitCode::from(2)
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {

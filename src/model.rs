@@ -45,6 +45,24 @@ pub struct Report {
     /// How many resources' diffs were not kept because the diff budget of the parse was spent
     /// (see `ParseOptions::max_diff_bytes`); 0 when every diff was kept.
     pub omitted_diffs: usize,
+    /// What the report counts but does not hold: an output of a million `Error:` blocks keeps
+    /// the first ones in full and only the number of the rest.
+    #[serde(default)]
+    pub left_out: LeftOut,
+}
+
+/// What was counted but not kept: diagnostics beyond the first `ParseOptions::max_diagnostics`
+/// of each severity, resources beyond `ParseOptions::max_resources`. 0 when everything was kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftOut {
+    /// `Error:` blocks not in `errors`.
+    pub errors: u32,
+    /// `Warning:` blocks not in `warnings`.
+    pub warnings: u32,
+    /// Resource changes not in `resources` (the runner keeps the first 100,000).
+    pub resources: u32,
+    /// Of those, the ones that destroy something (`delete`, `replace`).
+    pub destructive_resources: u32,
 }
 
 /// Plan or apply.
@@ -327,6 +345,7 @@ impl Report {
             errors: Vec::new(),
             sections: Vec::new(),
             omitted_diffs: 0,
+            left_out: LeftOut::default(),
         }
     }
 
@@ -348,6 +367,7 @@ impl Report {
 
     /// True when something would be (or was) destroyed: a delete or a replace.
     pub fn has_destructive_changes(&self) -> bool {
-        self.resources.iter().any(|r| r.action.is_destructive())
+        self.left_out.destructive_resources > 0
+            || self.resources.iter().any(|r| r.action.is_destructive())
     }
 }

@@ -526,6 +526,63 @@ fn github_not_answering_is_given_up_on_after_the_configured_timeout() {
 }
 
 #[test]
+fn sigterm_while_a_post_hangs_writes_the_message_to_stderr_before_exiting_143() {
+    let fake = github();
+    let dir = workdir();
+    std::fs::write(
+        dir.path().join("tfpost.yaml"),
+        "github:\n  timeout_seconds: 120\n",
+    )
+    .expect("config");
+    let input = plan_bytes();
+    fake.inject("POST", "/issues/42/comments", Fault::Hang, 10);
+    let mut cmd = to_github(&fake, dir.path(), &["plan"]);
+    cmd.stdin(Stdio::piped());
+    let mut child = cmd.spawn().expect("tfpost starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(&input).expect("write stdin");
+    drop(stdin);
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stdout.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = String::new();
+        let _ = stderr.read_to_string(&mut buf);
+        buf
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !fake
+        .requests()
+        .iter()
+        .any(|r| r.method == "POST" && r.path.ends_with("/issues/42/comments"))
+    {
+        assert!(Instant::now() < deadline, "the comment was never posted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let status = wait_with_timeout(&mut child, Duration::from_secs(10));
+    let stdout = out_reader.join().expect("stdout reader");
+    let stderr = err_reader.join().expect("stderr reader");
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(stdout == input, "stdout is not the output byte for byte");
+    assert!(stderr.contains("SIGTERM: stopping now"), "{stderr}");
+    assert!(
+        stderr.contains("the comment for GitHub acme/infra#42, being posted:\n### Terraform plan"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(COMMENT_DETAIL), "{stderr}");
+    assert!(!stderr.contains(TOKEN), "a token reached stderr");
+}
+
+#[test]
 fn github_dns_failure_is_reported_with_the_host() {
     // `.invalid` never resolves (RFC 6761). The resolver options bound each lookup to a second
     // and one try, so the test stays quick even where no DNS server answers.

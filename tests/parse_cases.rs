@@ -296,6 +296,7 @@ fn the_diff_budget_keeps_the_first_diffs() {
     let options = ParseOptions {
         kind: None,
         max_diff_bytes: Some(10_000),
+        ..ParseOptions::default()
     };
     let report = parse(&text, options).expect("parses");
     let kept = report
@@ -326,7 +327,7 @@ fn kind_can_be_forced() {
         &text,
         ParseOptions {
             kind: Some(Kind::Apply),
-            max_diff_bytes: None,
+            ..ParseOptions::default()
         },
     )
     .expect("parses");

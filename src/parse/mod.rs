@@ -16,7 +16,7 @@ mod section;
 use std::collections::HashMap;
 
 use crate::model::{Kind, Outcome, Report, SCHEMA_VERSION, Section, Summary, Tool};
-use section::{DiffBudget, Feed, SectionParser, SectionReport};
+use section::{DiagnosticCap, DiffBudget, Feed, SectionParser, SectionReport};
 
 pub use address::{Address, parse_address};
 pub use line::strip_ansi;
@@ -26,7 +26,7 @@ pub use line::strip_ansi;
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// How to parse.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ParseOptions {
     /// Plan or apply, when the caller knows; detected from the text otherwise.
     pub kind: Option<Kind>,
@@ -34,6 +34,28 @@ pub struct ParseOptions {
     /// all). A renderer never shows more than a comment's worth, and dropping the rest keeps
     /// memory flat on plans of tens of thousands of resources.
     pub max_diff_bytes: Option<usize>,
+    /// Keep the first this many `Error:` and as many `Warning:` blocks; the rest are only
+    /// counted (`Report::left_out`). A comment shows a few hundred at most, and an output of
+    /// millions of them must not take memory without bound.
+    pub max_diagnostics: usize,
+    /// Keep the first this many resource changes (`None`: keep all); the rest are only counted
+    /// (`Report::left_out`). The runner sets it, so that a producer writing resource headers
+    /// without end cannot take memory without bound; `tfpost parse` keeps all.
+    pub max_resources: Option<usize>,
+}
+
+/// Diagnostics of each severity a report keeps by default.
+pub const DIAGNOSTICS_KEPT: usize = 1000;
+
+impl Default for ParseOptions {
+    fn default() -> ParseOptions {
+        ParseOptions {
+            kind: None,
+            max_diff_bytes: None,
+            max_diagnostics: DIAGNOSTICS_KEPT,
+            max_resources: None,
+        }
+    }
 }
 
 /// Why no report could be made.
@@ -65,11 +87,13 @@ pub struct Parser {
     /// The section the previous line went to.
     last_section: Option<usize>,
     budget: DiffBudget,
+    diagnostics: DiagnosticCap,
 }
 
 impl Parser {
     pub fn new(options: ParseOptions) -> Parser {
         let budget = DiffBudget::new(options.max_diff_bytes);
+        let diagnostics = DiagnosticCap::new(options.max_diagnostics, options.max_resources);
         Parser {
             options,
             bytes: 0,
@@ -81,6 +105,7 @@ impl Parser {
             group_label: None,
             last_section: None,
             budget,
+            diagnostics,
         }
     }
 
@@ -227,9 +252,11 @@ impl Parser {
         };
         let label = prefix_label.or(group_label.as_deref());
         let index = self.section_for(label);
-        if self.sections[index].feed(text, &mut self.budget) == Feed::NewSection {
+        if self.sections[index].feed(text, &mut self.budget, &mut self.diagnostics)
+            == Feed::NewSection
+        {
             let index = self.new_section(label.map(str::to_string));
-            self.sections[index].feed(text, &mut self.budget);
+            self.sections[index].feed(text, &mut self.budget, &mut self.diagnostics);
         }
     }
 
@@ -270,7 +297,7 @@ impl Parser {
         for section in self.sections {
             tool = tool.or(section.tool);
             version = version.or_else(|| section.version.clone());
-            parts.push(section.finish(self.options.kind, &mut self.budget));
+            parts.push(section.finish(self.options.kind, &mut self.budget, &mut self.diagnostics));
         }
         parts.retain(|p| p.recognized);
         if parts.is_empty() {
@@ -324,6 +351,7 @@ impl Parser {
             errors: Vec::new(),
             sections,
             omitted_diffs: self.budget.omitted,
+            left_out: self.diagnostics.left_out,
         };
         for part in parts {
             // Moved rather than copied when empty: on a 50,000-resource plan a copy would
@@ -388,7 +416,21 @@ fn absorb(report: &mut Report, extra: Report) {
     report.summary = report.summary.or(extra.summary);
     report.terraform_version = report.terraform_version.take().or(extra.terraform_version);
     report.omitted_diffs += extra.omitted_diffs;
-    if !report.errors.is_empty() {
+    // Each stream kept its own first diagnostics: at most twice the cap in all.
+    report.left_out.errors = report.left_out.errors.saturating_add(extra.left_out.errors);
+    report.left_out.warnings = report
+        .left_out
+        .warnings
+        .saturating_add(extra.left_out.warnings);
+    report.left_out.resources = report
+        .left_out
+        .resources
+        .saturating_add(extra.left_out.resources);
+    report.left_out.destructive_resources = report
+        .left_out
+        .destructive_resources
+        .saturating_add(extra.left_out.destructive_resources);
+    if !report.errors.is_empty() || report.left_out.errors > 0 {
         report.result = Outcome::Error;
     } else if report.result == Outcome::NoChanges && extra.result == Outcome::Changes {
         report.result = Outcome::Changes;

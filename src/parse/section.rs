@@ -8,8 +8,8 @@ use super::address::Address;
 use super::classify::{Header, HeaderVerb, LegacyResource, Line, Progress, Severity, classify};
 use super::diagnostic::build_diagnostic;
 use crate::model::{
-    Action, Diagnostic, Drift, Kind, Mode, Outcome, OutputChange, ReplaceOrder, ResourceChange,
-    Summary, Tool,
+    Action, Diagnostic, Drift, Kind, LeftOut, Mode, Outcome, OutputChange, ReplaceOrder,
+    ResourceChange, Summary, Tool,
 };
 
 /// How many bytes of resource diffs may still be kept (shared by all sections of a stream).
@@ -46,6 +46,71 @@ impl DiffBudget {
         Some(diff)
     }
 }
+
+/// How many diagnostics of each severity, and how many resource changes, may still be kept
+/// (shared by all sections of a stream). The first ones are kept in full; the rest are only
+/// counted.
+#[derive(Debug)]
+pub struct DiagnosticCap {
+    limit: usize,
+    errors: usize,
+    warnings: usize,
+    /// Resource changes that may still be kept; `None`: all.
+    resources_left: Option<usize>,
+    /// What was not kept.
+    pub left_out: LeftOut,
+}
+
+impl DiagnosticCap {
+    pub fn new(limit: usize, resources: Option<usize>) -> DiagnosticCap {
+        DiagnosticCap {
+            limit,
+            errors: 0,
+            warnings: 0,
+            resources_left: resources,
+            left_out: LeftOut::default(),
+        }
+    }
+
+    /// Whether one more resource change may be kept; when not, it is counted as left out.
+    fn admit_resource(&mut self, action: Action) -> bool {
+        match &mut self.resources_left {
+            None => true,
+            Some(0) => {
+                self.left_out.resources = self.left_out.resources.saturating_add(1);
+                if action.is_destructive() {
+                    self.left_out.destructive_resources =
+                        self.left_out.destructive_resources.saturating_add(1);
+                }
+                false
+            }
+            Some(left) => {
+                *left -= 1;
+                true
+            }
+        }
+    }
+
+    /// Whether one more diagnostic of `severity` may be kept; when not, it is counted as left
+    /// out.
+    fn admit(&mut self, severity: Severity) -> bool {
+        let (kept, left_out) = match severity {
+            Severity::Error => (&mut self.errors, &mut self.left_out.errors),
+            Severity::Warning => (&mut self.warnings, &mut self.left_out.warnings),
+        };
+        if *kept < self.limit {
+            *kept += 1;
+            true
+        } else {
+            *left_out = left_out.saturating_add(1);
+            false
+        }
+    }
+}
+
+/// Text kept of one diagnostic's body. Terraform's longest (a type mismatch quoting a value)
+/// run to a few KiB; an endless one must not grow without bound.
+const DIAGNOSTIC_TEXT_BYTES: usize = 16 << 10;
 
 /// Where the section's lines currently go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +192,9 @@ struct OpenDiagnostic {
     severity: Severity,
     summary: String,
     lines: Vec<String>,
+    /// Bytes in `lines`, each line counting one more; lines past [`DIAGNOSTIC_TEXT_BYTES`] are
+    /// dropped.
+    bytes: usize,
     boxed: bool,
 }
 
@@ -152,6 +220,8 @@ pub struct SectionParser {
     drift: Vec<Drift>,
     warnings: Vec<Diagnostic>,
     errors: Vec<Diagnostic>,
+    /// An `Error:` was seen (kept in `errors` or only counted).
+    failed: bool,
     plan_summary: Option<Summary>,
     apply_summary: Option<Summary>,
     no_changes: bool,
@@ -201,6 +271,7 @@ impl SectionParser {
             drift: Vec::new(),
             warnings: Vec::new(),
             errors: Vec::new(),
+            failed: false,
             plan_summary: None,
             apply_summary: None,
             no_changes: false,
@@ -248,7 +319,7 @@ impl SectionParser {
     }
 
     /// Feeds one line (colour, CR and prefix already removed).
-    pub fn feed(&mut self, text: &str, budget: &mut DiffBudget) -> Feed {
+    pub fn feed(&mut self, text: &str, budget: &mut DiffBudget, cap: &mut DiagnosticCap) -> Feed {
         if !is_blank(text)
             && let Some(block) = self.body_block(text)
         {
@@ -269,23 +340,29 @@ impl SectionParser {
         }
         let line = classify(text);
 
-        if self.diagnostic.is_some() && self.diagnostic_takes(&line, text, boxed) {
+        if self.diagnostic.is_some() && self.diagnostic_takes(&line, text, boxed, cap) {
             return Feed::Taken;
         }
         if self.block.is_some() && self.block_takes(&line, text, budget) {
             return Feed::Taken;
         }
-        self.structural(line, text, boxed)
+        self.structural(line, text, boxed, cap)
     }
 
     /// Adds the line to the open diagnostic, or closes it; true when the line was used up.
-    fn diagnostic_takes(&mut self, line: &Line<'_>, text: &str, boxed: bool) -> bool {
+    fn diagnostic_takes(
+        &mut self,
+        line: &Line<'_>,
+        text: &str,
+        boxed: bool,
+        cap: &mut DiagnosticCap,
+    ) -> bool {
         let Some(diag) = self.diagnostic.as_mut() else {
             return false;
         };
         let ends = match line {
             Line::BoxEnd => {
-                self.close_diagnostic();
+                self.close_diagnostic(cap);
                 return true;
             }
             Line::Diagnostic { .. } => true,
@@ -306,15 +383,24 @@ impl SectionParser {
             _ => false,
         };
         if ends {
-            self.close_diagnostic();
+            self.close_diagnostic(cap);
             return false;
         }
-        diag.lines.push(text.to_string());
+        if diag.bytes < DIAGNOSTIC_TEXT_BYTES {
+            diag.bytes += text.len() + 1;
+            diag.lines.push(text.to_string());
+        }
         true
     }
 
-    fn close_diagnostic(&mut self) {
+    fn close_diagnostic(&mut self, cap: &mut DiagnosticCap) {
         if let Some(open) = self.diagnostic.take() {
+            if open.severity == Severity::Error {
+                self.failed = true;
+            }
+            if !cap.admit(open.severity) {
+                return;
+            }
             let diagnostic = build_diagnostic(&open.summary, &open.lines, self.label.clone());
             match open.severity {
                 Severity::Error => self.errors.push(diagnostic),
@@ -455,7 +541,13 @@ impl SectionParser {
     }
 
     /// A line outside any block or diagnostic.
-    fn structural(&mut self, line: Line<'_>, text: &str, boxed: bool) -> Feed {
+    fn structural(
+        &mut self,
+        line: Line<'_>,
+        text: &str,
+        boxed: bool,
+        cap: &mut DiagnosticCap,
+    ) -> Feed {
         match line {
             Line::PlanStart | Line::ActionsIntro if self.is_complete() => return Feed::NewSection,
             Line::ResourceHeader(_) | Line::LegacyResource(_)
@@ -471,12 +563,12 @@ impl SectionParser {
             Line::Blank | Line::HeaderNote(_) | Line::BoxEnd => {}
             Line::ResourceHeader(header) => {
                 self.recognized = true;
-                self.header(header);
+                self.header(header, cap);
             }
             Line::LegacyResource(legacy) => {
                 if self.state == State::Actions {
                     self.recognized = true;
-                    self.legacy(legacy);
+                    self.legacy(legacy, cap);
                 } else if self.state == State::Outputs {
                     self.output_line(text);
                 }
@@ -526,6 +618,7 @@ impl SectionParser {
                     severity,
                     summary: summary.to_string(),
                     lines: Vec::new(),
+                    bytes: 0,
                     boxed,
                 });
             }
@@ -551,7 +644,7 @@ impl SectionParser {
         Feed::Taken
     }
 
-    fn header(&mut self, header: Header<'_>) {
+    fn header(&mut self, header: Header<'_>, cap: &mut DiagnosticCap) {
         let Header {
             address,
             deposed,
@@ -583,6 +676,11 @@ impl SectionParser {
             Some(to) => (to, Some(Box::from(address.text))),
             None => (address.text, None),
         };
+        if !cap.admit_resource(action) {
+            // Its body still belongs to it.
+            self.open(Open::Discard);
+            return;
+        }
         // A move names the new address second; its parts are what the resource is now.
         let parts = match from {
             Some(to) => super::address::parse_exact(to).unwrap_or(address),
@@ -601,7 +699,7 @@ impl SectionParser {
         });
     }
 
-    fn legacy(&mut self, legacy: LegacyResource<'_>) {
+    fn legacy(&mut self, legacy: LegacyResource<'_>, cap: &mut DiagnosticCap) {
         let LegacyResource {
             address,
             action,
@@ -610,6 +708,10 @@ impl SectionParser {
             deposed,
             new_resource_required,
         } = legacy;
+        if !cap.admit_resource(action) {
+            self.open(Open::Discard);
+            return;
+        }
         let reason = if tainted {
             Some("tainted")
         } else if new_resource_required {
@@ -721,8 +823,13 @@ impl SectionParser {
     }
 
     /// Closes what is open and returns the section's parts.
-    pub fn finish(mut self, forced_kind: Option<Kind>, budget: &mut DiffBudget) -> SectionReport {
-        self.close_diagnostic();
+    pub fn finish(
+        mut self,
+        forced_kind: Option<Kind>,
+        budget: &mut DiffBudget,
+        cap: &mut DiagnosticCap,
+    ) -> SectionReport {
+        self.close_diagnostic(cap);
         self.close_block(budget);
         let kind = forced_kind.unwrap_or(if self.applying {
             Kind::Apply
@@ -736,7 +843,7 @@ impl SectionParser {
             Kind::Apply => self.apply_summary.or(self.plan_summary),
             Kind::Plan => self.plan_summary,
         };
-        let result = if !self.errors.is_empty() {
+        let result = if self.failed {
             Outcome::Error
         } else if kind == Kind::Apply {
             Outcome::Applied

@@ -291,6 +291,8 @@ impl<'r> Pieces<'r> {
             kind
         };
         let (errors, errors_more) = error_blocks(&report.errors);
+        // The parser keeps the first diagnostics only; the rest are "more" as well.
+        let errors_more = errors_more + report.left_out.errors as usize;
         let (destroy_headline, destroy_items, destroy_more) =
             destroy_block(report, kind, MAX_DESTROY_CHARS);
         Pieces {
@@ -438,7 +440,8 @@ impl<'r> Pieces<'r> {
                 .iter()
                 .map(String::as_str)
                 .collect(),
-            warnings_more: self.warnings.len() - sel.warnings,
+            warnings_more: self.warnings.len() - sel.warnings
+                + self.report.left_out.warnings as usize,
             diffs_more: self.diffs.len() - diffs.len(),
             diffs,
             diffs_total: self.diffs.len(),

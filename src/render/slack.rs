@@ -805,7 +805,8 @@ fn diagnostic_location(d: &Diagnostic) -> String {
 
 /// The errors, one line each; returns how many did not fit.
 fn errors_text(report: &Report) -> (String, usize) {
-    let mut text = format!(":x: *{} error(s)*", report.errors.len());
+    let total = report.errors.len() + report.left_out.errors as usize;
+    let mut text = format!(":x: *{total} error(s)*");
     let mut listed = 0;
     for d in &report.errors {
         let mut line = format!("\n• {}", inline_code(&truncate(&d.summary, 300)));
@@ -819,7 +820,7 @@ fn errors_text(report: &Report) -> (String, usize) {
         text.push_str(&line);
         listed += 1;
     }
-    let omitted = report.errors.len() - listed;
+    let omitted = total - listed;
     if omitted > 0 {
         let _ = write!(text, "\n… and {omitted} more (see the CI build)");
     }

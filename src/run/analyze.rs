@@ -11,6 +11,8 @@ use super::settings::RunKind;
 use super::spool::{Spool, Stream};
 
 /// What the run's output was understood to be.
+// A run has exactly one, so the size of the larger variant costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parsed {
     /// `plan` / `apply`: the report, or why there is none.
@@ -18,6 +20,11 @@ pub enum Parsed {
     /// `fmt`: the unformatted files and their diffs.
     Fmt(FmtReport),
 }
+
+/// Resource changes kept per run; the rest are counted (`Report::left_out`). A comment lists a
+/// few thousand at most, and a 100,000-resource model takes about 25 MiB: the bound that keeps
+/// a producer writing resource headers without end within tfpost's memory budget.
+pub const RESOURCES_KEPT: usize = 100_000;
 
 /// Resource diffs kept per run. A comment shows at most 65,536 characters and a Slack message
 /// far less, so keeping every diff of a 50,000-resource plan would only cost memory.
@@ -38,6 +45,8 @@ pub struct RawOutput {
     /// Bytes in `tail`.
     tail_bytes: usize,
     total: u64,
+    /// Some byte so far was not ASCII whitespace.
+    anything_but_whitespace: bool,
 }
 
 /// A buffer of the tail, from `start`.
@@ -66,6 +75,10 @@ impl RawOutput {
     /// one at once when it was copied).
     pub fn push(&mut self, bytes: Vec<u8>, mut recycle: impl FnMut(Vec<u8>)) {
         self.total += bytes.len() as u64;
+        // Checked only until the first such byte: a real output has one at once.
+        if !self.anything_but_whitespace {
+            self.anything_but_whitespace = bytes.iter().any(|b| !b.is_ascii_whitespace());
+        }
         let mut start = 0;
         if self.head.len() < RAW_HEAD_BYTES {
             start = bytes.len().min(RAW_HEAD_BYTES - self.head.len());
@@ -138,6 +151,11 @@ impl RawOutput {
             skip -= cut;
         }
         tail
+    }
+
+    /// True when the output was empty or only whitespace (spaces, tabs, line breaks).
+    pub fn is_blank(&self) -> bool {
+        !self.anything_but_whitespace
     }
 
     /// True when the middle of the output was not kept.
@@ -294,6 +312,8 @@ pub fn analyze(spool: &Spool, kind: RunKind) -> Analysis {
                     Kind::Plan
                 }),
                 max_diff_bytes: Some(DIFF_BUDGET_BYTES),
+                max_resources: Some(RESOURCES_KEPT),
+                ..ParseOptions::default()
             };
             Analyzer::Terraform(Box::new(StreamParsers {
                 stdout: Parser::new(options.clone()),

@@ -80,6 +80,7 @@ fn mask_report(report: &Report, masker: &Masker) -> Result<Option<Report>, Strin
         errors,
         sections,
         omitted_diffs,
+        left_out,
     } = report;
     let rest = Report {
         schema: *schema,
@@ -95,6 +96,7 @@ fn mask_report(report: &Report, masker: &Masker) -> Result<Option<Report>, Strin
         errors: errors.clone(),
         sections: sections.clone(),
         omitted_diffs: *omitted_diffs,
+        left_out: *left_out,
     };
     let masked_resources = mask_each(resources, masker)?;
     let masked_drift = mask_each(drift, masker)?;

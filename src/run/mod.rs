@@ -208,6 +208,19 @@ pub fn run(
             spool.spilled_bytes()
         ));
     }
+    // `terraform plan | tfpost plan` without `2>&1`: a Terraform that failed early wrote only to
+    // its stderr. A comment saying "output not understood" would hide the last useful one.
+    // (`fmt` writes nothing when every file is formatted: for it, nothing read is a success.)
+    if status == CommandStatus::Piped && settings.kind != RunKind::Fmt && analysis.raw.is_blank() {
+        log.error(format_args!(
+            "nothing was read on stdin ({} bytes, {}), so nothing was posted. Terraform writes \
+             its errors to stderr, which a pipe does not carry: pipe both \
+             (`terraform plan 2>&1 | tfpost plan`) or let tfpost run it (`tfpost plan -- terraform plan`)",
+            analysis.raw.total_bytes(),
+            if analysis.raw.total_bytes() == 0 { "empty" } else { "only whitespace" }
+        ));
+        return 1;
+    }
     match &analysis.parsed {
         Parsed::Terraform(Err(err)) => log.warn(format_args!("cannot parse the output: {err}")),
         Parsed::Terraform(Ok(report)) => log.debug(format_args!(
@@ -255,6 +268,25 @@ pub fn run(
     code
 }
 
+/// Pipe mode when tfpost's own command line cannot be understood: the bytes on stdin still reach
+/// stdout unchanged (masked as the config says, as in a normal run), so the CI log keeps
+/// Terraform's output and the upstream Terraform never dies of a closed pipe. Nothing is parsed
+/// or posted; the caller reports what is wrong and exits with its usage code.
+pub fn pass_through(
+    settings: &RunSettings,
+    delivery: &mut dyn Delivery,
+    log: &Log,
+) -> tee::TeeStats {
+    let masker = delivery.prepare(settings, log);
+    let log = &log.masked_by(masker.clone());
+    tee::copy(
+        std::io::stdin().lock(),
+        tee::TeeOutput::new(&mut std::io::stdout().lock(), &masker),
+        Stream::Stdout,
+        log,
+    )
+}
+
 /// Spawn the command and tee its stdout and stderr until it exits. `Err` is the exit code when
 /// it could not be started at all (127 not found, 126 not executable, as a shell says).
 fn wrap(
@@ -279,7 +311,8 @@ fn wrap(
     if !env.stdin_is_terminal {
         use std::os::unix::process::CommandExt;
         // Its own process group: a signal to tfpost's group (a CI runner cancelling the job) is
-        // then forwarded by tfpost exactly once instead of arriving twice.
+        // then forwarded by tfpost exactly once instead of arriving twice, to the whole group
+        // as a terminal would (see `signals`).
         command.process_group(0);
     }
     let mut child = match command.spawn() {

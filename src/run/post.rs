@@ -309,6 +309,12 @@ impl Post {
             target_key: &r.target_key,
             build_url: r.ci.build_url.as_deref(),
         };
+        // A SIGTERM while the post hangs writes this to stderr before tfpost exits.
+        let _posting = super::signals::posting(format!(
+            "tfpost: the {label} message for {}, being posted:\n{}\n",
+            destination.describe(facts),
+            message.text()
+        ));
         match runtime.block_on(destination.post(&outgoing)) {
             Ok(posted) => {
                 for warning in &posted.warnings {

@@ -11,7 +11,9 @@
 //! makes tfpost exit at once with 128+signal.
 //!
 //! Once the output has ended (tfpost parses and posts), there is nothing left to protect: a
-//! signal stops tfpost at once with 128+signal, as it would without handlers.
+//! signal stops tfpost at once with 128+signal, as it would without handlers, after writing to
+//! stderr the messages whose post it cuts short (see [`posting`]): a CI job cancelled while a post
+//! hangs still has the message in its log (SPEC guarantee 3).
 
 use std::sync::{Arc, Mutex};
 
@@ -78,10 +80,20 @@ impl Signals {
                     ));
                     continue;
                 }
+                // A terminal signals the whole foreground process group, and Terraform relies
+                // on it: from 0.11 to 1.0 its outer process ignores SIGINT and leaves it to the
+                // inner one and to the providers and provisioners, all in the group. So the
+                // child's own group gets it, as from a terminal; in tfpost's group only the
+                // child can be named without signalling tfpost itself.
+                let (target, whom) = if shares_group {
+                    (Recipient::Process(pid), "")
+                } else {
+                    (Recipient::Group(pid), " and its process group")
+                };
                 log.info(format_args!(
-                    "forwarding {name} to `{program}` (pid {pid}) and waiting for it to exit"
+                    "forwarding {name} to `{program}` (pid {pid}){whom} and waiting for it to exit"
                 ));
-                send_signal(pid, origin.signal);
+                send_signal(target, origin.signal);
             }
         });
         Forwarder { phase }
@@ -110,10 +122,55 @@ impl Signals {
 }
 
 fn stop_now(log: &Log, name: &str, signal: i32) -> ! {
-    log.warn(format_args!(
-        "{name}: stopping now; the output above is complete, nothing more is posted"
-    ));
+    let in_flight = IN_FLIGHT.lock().unwrap_or_else(|p| p.into_inner());
+    if in_flight.is_empty() {
+        log.warn(format_args!(
+            "{name}: stopping now; the output above is complete, nothing more is posted"
+        ));
+    } else {
+        log.warn(format_args!(
+            "{name}: stopping now, in the middle of a post; the output above is complete, and the \
+             message being posted follows (it may or may not have arrived)"
+        ));
+        for (_, text) in in_flight.iter() {
+            let _ = log.write_raw(text.as_bytes());
+        }
+    }
+    // Held to the end: a post finishing meanwhile cannot take its message out half-written.
     std::process::exit(128 + signal)
+}
+
+/// The messages being posted right now, each with the id of its [`Posting`], as they are to
+/// appear on stderr.
+static IN_FLIGHT: Mutex<Vec<(u64, String)>> = Mutex::new(Vec::new());
+
+/// A post in progress; see [`posting`].
+#[must_use = "the message is forgotten when this is dropped"]
+pub struct Posting {
+    id: u64,
+}
+
+/// Call right before a post that may hang, with the text stderr must get if a signal stops
+/// tfpost before the post ends (already masked: it is written as it is). Keep the returned
+/// value until the post has ended, whatever its outcome.
+pub fn posting(text: String) -> Posting {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    IN_FLIGHT
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((id, text));
+    Posting { id }
+}
+
+impl Drop for Posting {
+    fn drop(&mut self) {
+        IN_FLIGHT
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(|(id, _)| *id != self.id);
+    }
 }
 
 /// The signal thread. It lives until the process exits.
@@ -129,14 +186,30 @@ impl Forwarder {
     }
 }
 
-fn send_signal(pid: u32, signal: i32) {
+/// Who a forwarded signal goes to.
+#[derive(Debug, Clone, Copy)]
+enum Recipient {
+    /// The child alone.
+    Process(u32),
+    /// The child's process group, whose id is the child's pid (it was spawned as its leader).
+    Group(u32),
+}
+
+fn send_signal(recipient: Recipient, signal: i32) {
+    let (Recipient::Process(pid) | Recipient::Group(pid)) = recipient;
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return;
     };
+    let target = match recipient {
+        Recipient::Process(_) => pid,
+        // kill(2) with a negative pid signals the group.
+        Recipient::Group(_) => -pid,
+    };
     // SAFETY: kill(2) takes plain integers and touches no memory of ours. The pid is our
-    // unreaped child (checked by the caller under the lock), so it names no other process.
+    // unreaped child (checked by the caller under the lock), so it names no other process, and
+    // no other group: while the zombie holds the pid, no process can get it and lead a group.
     unsafe {
-        libc::kill(pid, signal);
+        libc::kill(target, signal);
     }
 }
 

@@ -134,7 +134,21 @@ pub fn tee(
     log: &Log,
 ) -> TeeStats {
     let fd = input.as_raw_fd();
-    tee_while(input, Some(fd), output, stream, spool, log, |_| Next::Read)
+    tee_while(input, Some(fd), output, stream, Some(spool), log, |_| {
+        Next::Read
+    })
+}
+
+/// [`tee`] without a parser behind it: `input` is copied to `output` (masked) and nothing else
+/// keeps its bytes. For when tfpost cannot parse or post but the log must still be whole.
+pub fn copy(
+    input: impl Read + AsRawFd,
+    output: TeeOutput<'_>,
+    stream: Stream,
+    log: &Log,
+) -> TeeStats {
+    let fd = input.as_raw_fd();
+    tee_while(input, Some(fd), output, stream, None, log, |_| Next::Read)
 }
 
 /// [`tee`] for a wrapped command's pipe: reads until EOF, or until the [`Cutoff`] once the
@@ -149,7 +163,7 @@ pub fn tee_child_pipe(
 ) -> TeeStats {
     let fd = input.as_raw_fd();
     let mut bytes_at_deadline = None;
-    tee_while(input, Some(fd), output, stream, spool, log, |bytes| {
+    tee_while(input, Some(fd), output, stream, Some(spool), log, |bytes| {
         cutoff.next(fd, bytes, &mut bytes_at_deadline)
     })
 }
@@ -161,12 +175,14 @@ fn tee_while(
     fd: Option<RawFd>,
     mut output: TeeOutput<'_>,
     stream: Stream,
-    spool: &Spool,
+    spool: Option<&Spool>,
     log: &Log,
     mut next: impl FnMut(u64) -> Next,
 ) -> TeeStats {
     let mut stats = TeeStats::default();
     let mut spool_warned = false;
+    // Without a spool, one buffer serves every read.
+    let mut own_buffer = Vec::new();
     loop {
         if output.is_holding()
             && let Some(fd) = fd
@@ -179,7 +195,14 @@ fn tee_while(
             break;
         }
         // The read goes straight into the buffer the parser will get: no copy on this path.
-        let mut buf = spool.buffer(READ_BUFFER_BYTES);
+        let mut buf = match spool {
+            Some(spool) => spool.buffer(READ_BUFFER_BYTES),
+            None => {
+                let mut buf = std::mem::take(&mut own_buffer);
+                buf.resize(READ_BUFFER_BYTES, 0);
+                buf
+            }
+        };
         let n = match input.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
@@ -195,6 +218,10 @@ fn tee_while(
         buf.truncate(n);
         output.write(&buf, &mut stats, stream, log);
         stats.bytes += n as u64;
+        let Some(spool) = spool else {
+            own_buffer = buf;
+            continue;
+        };
         if let Some(warning) = spool.push(Chunk { stream, bytes: buf })
             && !spool_warned
         {
@@ -366,7 +393,7 @@ mod tests {
             None,
             output,
             Stream::Stdout,
-            &spool,
+            Some(&spool),
             &log,
             |_| Next::Read,
         );
