@@ -149,7 +149,7 @@ impl UserTemplate {
             bytes: Vec::new(),
             max: github::BODY_MAX_CHARS * 4,
         };
-        let result = template.render_to_write(Value::from_serialize(&context), &mut output);
+        let result = template.render_captured_to(Value::from_serialize(&context), &mut output);
         let too_long = |chars| TemplateError::TooLong {
             path: self.path.clone(),
             chars,

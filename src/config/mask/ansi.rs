@@ -43,11 +43,6 @@ impl Visible {
         }
         visible
     }
-
-    /// The span in the text of the visible bytes `start..end` (not empty).
-    pub fn span(&self, start: usize, end: usize) -> (usize, usize) {
-        (self.origin[start], self.origin[end - 1] + 1)
-    }
 }
 
 /// Appends to `out` the escape sequences in `text`: a masked span keeps its colour changes, so
@@ -105,7 +100,7 @@ mod tests {
         let v = Visible::of(text);
         assert_eq!(v.bytes, b"abcde");
         assert_eq!(v.unfinished_escape, None);
-        assert_eq!(v.span(1, 3), (8, 28));
+        assert_eq!((v.origin[1], v.origin[2]), (8, 27));
     }
 
     #[test]
