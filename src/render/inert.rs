@@ -58,7 +58,9 @@ fn is_hidden(c: char) -> bool {
 /// carriage return stay: the callers decide what a line break becomes.
 pub fn visible(text: &str) -> Cow<'_, str> {
     let plain = |c: char| matches!(c, '\t' | '\n' | '\r') || !is_hidden(c);
-    if text.chars().all(plain) {
+    // Nearly every address is printable ASCII: decided without decoding.
+    let printable_ascii = |b: &u8| matches!(b, b' '..=b'~' | b'\t' | b'\n' | b'\r');
+    if text.as_bytes().iter().all(printable_ascii) || text.chars().all(plain) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
