@@ -118,3 +118,35 @@ fn missing_template_file_is_a_clear_error() {
             "cannot read template /nonexistent/t.md",
         ));
 }
+
+#[test]
+fn a_template_doing_endless_work_is_stopped_and_the_built_in_comment_printed() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let nested = dir.path().join("nested.md");
+    // 1,000 x 1,000 x 1,000 steps over a 1,000-resource plan: hours without a bound.
+    std::fs::write(
+        &nested,
+        "{% for a in created_resources %}{% for b in created_resources %}\
+         {% for c in created_resources %}{% endfor %}{% endfor %}{% endfor %}",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let wide = dir.path().join("wide.md");
+    std::fs::write(
+        &wide,
+        "{% for a in created_resources %}{% for b in created_resources %}{{ a }}{{ b }}\
+         {% endfor %}{% endfor %}",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for (template, reason) in [(&nested, "steps of work"), (&wide, "characters, more than")] {
+        tfpost()
+            .args(["render", "fixtures/bench/plan_1000.txt", "--template"])
+            .arg(template)
+            // A guard against a hang, not a speed target.
+            .timeout(std::time::Duration::from_secs(300))
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(template.display().to_string()))
+            .stderr(predicate::str::contains(reason))
+            .stdout(predicate::str::starts_with("### Terraform plan"));
+    }
+}

@@ -366,3 +366,34 @@ fn hostile_input_is_byte_exact_without_a_mask_and_with_one_that_does_not_match()
         }
     }
 }
+
+const WEBHOOK: &str = "https://hooks.slack.com/services/T0001/B0002/AbCdEfGhIjKlMnOpQrStUvWx";
+/// The webhook's secret: its last path segment.
+const WEBHOOK_KEY: &str = "AbCdEfGhIjKlMnOpQrStUvWx";
+
+#[test]
+fn a_webhook_url_is_masked_in_every_form_and_across_colour_codes_and_pauses() {
+    let (_keep, dir) = workdir("");
+    // JSON-escaped (`\/`), URL-encoded, the secret segment alone, cut by colour codes, and the
+    // raw URL cut in two by a pause far longer than the tee's idle flush.
+    let script = r#"printf '{"url":"%s"}\n' "$(printf '%s' "$W" | sed 's|/|\\/|g')";
+        printf 'GET /?u=%s\n' "$(printf '%s' "$W" | sed 's|:|%3A|g; s|/|%2F|g')";
+        printf 'key %s\n' "$K"; printf 'coloured AbCdEf\033[1mGhIjKl\033[0mMnOpQrStUvWx\n';
+        printf 'url = https://hooks.slack.com/services/T0001/B0'; sleep 2;
+        printf '002/AbCdEfGhIjKlMnOpQrStUvWx\n'"#;
+    let out = tfpost(&dir, &["plan", "--dry-run", "--", "sh", "-c", script])
+        .env("SLACK_WEBHOOK_URL", WEBHOOK)
+        .env("W", WEBHOOK)
+        .env("K", WEBHOOK_KEY)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for part in [&WEBHOOK_KEY[..8], &WEBHOOK_KEY[8..16], &WEBHOOK_KEY[16..]] {
+        assert!(!stdout.contains(part), "{part} shows in:\n{stdout}");
+        assert!(!contains(&out.stderr, part), "{part} shows in stderr");
+    }
+    assert_eq!(
+        stdout,
+        "{\"url\":\"***\"}\nGET /?u=***\nkey ***\ncoloured ***\x1b[1m\x1b[0m\nurl = ***\n"
+    );
+}

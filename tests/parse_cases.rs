@@ -384,3 +384,36 @@ Apply complete! Resources: 1 added, 0 changed, 0 destroyed.
         ]
     );
 }
+
+#[test]
+fn terragrunt_module_paths_may_hold_any_printable_character() {
+    for (a, b) in [("envs/[a]", "envs/b>c"), ("x]y", "[z] w")] {
+        let text = format!(
+            "\
+10:00:01.000 STDOUT [{a}] terraform: Terraform will perform the following actions:
+10:00:01.001 STDOUT [{a}] terraform:   # null_resource.x will be created
+10:00:01.002 STDOUT [{a}] terraform:   + resource \"null_resource\" \"x\" {{
+10:00:01.003 STDOUT [{a}] terraform:     }}
+10:00:01.004 STDOUT [{a}] terraform: Plan: 1 to add, 0 to change, 0 to destroy.
+[{b}] terraform: Terraform will perform the following actions:
+[{b}] terraform:   # null_resource.x will be destroyed
+[{b}] terraform:   - resource \"null_resource\" \"x\" {{
+[{b}] terraform:     }}
+[{b}] terraform: Plan: 0 to add, 0 to change, 1 to destroy.
+"
+        );
+        let report = parsed(&text);
+        let got: Vec<_> = report
+            .resources
+            .iter()
+            .map(|r| (r.section.as_deref(), r.address.as_str(), r.action))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(a), "null_resource.x", Action::Create),
+                (Some(b), "null_resource.x", Action::Delete)
+            ]
+        );
+    }
+}

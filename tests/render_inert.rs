@@ -413,3 +413,308 @@ fn real_adversarial_plan_renders_inert() {
         );
     }
 }
+
+/// A resource destroyed at `address`, with nothing else to show.
+fn destroyed(address: &str) -> ResourceChange {
+    let mut r = hostile_report(BENIGN).resources[2].clone();
+    assert_eq!(r.action, Action::Delete);
+    r.address = address.into();
+    (r.reason, r.deposed, r.section, r.diff) = (None, None, None, None);
+    r
+}
+
+#[test]
+fn caution_block_names_every_destroyed_resource_whatever_its_length() {
+    let long = format!("null_resource.x[\"{}\"]", "k".repeat(25_000));
+    let mut report = Report::empty(Kind::Plan);
+    report.resources = vec![destroyed(&long), destroyed("aws_db_instance.main")];
+    let body = github::plan(&report, &context(BENIGN)).body;
+    let caution_start = body.find("> [!CAUTION]").expect("a caution block");
+    let caution: String = body[caution_start..]
+        .lines()
+        .take_while(|l| l.starts_with('>'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        caution.contains("`aws_db_instance.main`"),
+        "the real destroy is named: {caution}"
+    );
+    assert!(
+        caution.contains("`null_resource.x[\"kkk") && caution.contains("kkk\"]`"),
+        "the long address is named, both ends kept"
+    );
+    assert!(caution.contains('…'), "and visibly shortened");
+    assert!(caution.len() < 2_000, "{}", caution.len());
+}
+
+/// Characters that reorder or hide text, each in an address, a key and a reason.
+const HIDDEN: [char; 10] = [
+    '\u{202A}',
+    '\u{202E}',
+    '\u{2066}',
+    '\u{2069}',
+    '\u{200B}',
+    '\u{200F}',
+    '\u{2028}',
+    '\u{FEFF}',
+    '\u{061C}',
+    '\u{E0041}',
+];
+
+#[test]
+fn bidi_and_zero_width_characters_are_shown_visibly() {
+    for c in HIDDEN {
+        let spoof = format!("aws_iam_role.admin{c}nimda");
+        let mut r = destroyed(&format!("{spoof}[\"k{c}\"]"));
+        r.reason = Some(format!("because key [\"k{c}\"] is not in for_each map").into());
+        let mut report = Report::empty(Kind::Plan);
+        report.resources = vec![r];
+        let escape = format!("\\u{:04X}", c as u32);
+        let github = github::plan(&report, &context(BENIGN)).body;
+        let slack = slack_strings(&tfpost::render::slack::render(&report, &context(BENIGN)));
+        for (name, text) in [("github", github), ("slack", slack)] {
+            assert!(!text.contains(c), "{name}: {escape} copied verbatim");
+            assert!(
+                text.contains(&format!("aws_iam_role.admin{escape}nimda")),
+                "{name}: {escape} not shown in {text}"
+            );
+        }
+    }
+}
+
+/// Every string of a Slack message (text, blocks and thread reply), one a line.
+fn slack_strings(message: &tfpost::message::SlackMessage) -> String {
+    fn walk(value: &serde_json::Value, out: &mut String) {
+        match value {
+            serde_json::Value::String(s) => {
+                out.push_str(s);
+                out.push('\n');
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    walk(&serde_json::to_value(message).unwrap_or_default(), &mut out);
+    out
+}
+
+/// The structure of a Slack message: in its texts, in order, the code delimiters and the
+/// characters that format or link outside code (`*`, `_`, `~`, `<`, `>`). Plan text is in code or
+/// escaped, so it adds none of these and removes none. Section boundaries are left out: a longer
+/// text moves an item to the next section. Also the texts, to show a difference.
+fn slack_structure(message: &tfpost::message::SlackMessage) -> (Vec<String>, Vec<String>) {
+    fn walk(value: &serde_json::Value, out: &mut Vec<String>, texts: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, out, texts)),
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(text)) = map.get("text") {
+                    let plain = map.get("type").and_then(|t| t.as_str()) == Some("plain_text");
+                    let tokens = mrkdwn_tokens(text);
+                    for delimiter in ["`", "```"] {
+                        assert!(
+                            tokens.iter().filter(|t| *t == delimiter).count() % 2 == 0,
+                            "a code span or block left open in {text}"
+                        );
+                    }
+                    // Slack reads no formatting in plain text; entities are still escaped.
+                    out.extend(
+                        tokens
+                            .into_iter()
+                            .filter(|t| !plain || t == "<" || t == ">")
+                            .map(|t| format!("{t} (text {})", texts.len())),
+                    );
+                    texts.push(text.clone());
+                }
+                for (key, v) in map {
+                    if key != "text" || !v.is_string() {
+                        walk(v, out, texts);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let (mut out, mut texts) = (Vec::new(), Vec::new());
+    walk(
+        &serde_json::to_value(message).unwrap_or_default(),
+        &mut out,
+        &mut texts,
+    );
+    (out, texts)
+}
+
+/// The code delimiters of Slack mrkdwn text and the formatting characters outside code; `<` and
+/// `>` everywhere, since Slack reads links and mentions even inside code.
+fn mrkdwn_tokens(text: &str) -> Vec<String> {
+    let (mut in_block, mut in_code) = (false, false);
+    let mut tokens = Vec::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if !in_code && rest.starts_with("```") {
+            in_block = !in_block;
+            tokens.push("```".to_string());
+            rest = &rest[3..];
+            continue;
+        }
+        let formatting = !in_block && !in_code && matches!(c, '*' | '_' | '~');
+        if !in_block && c == '`' {
+            in_code = !in_code;
+            tokens.push(c.to_string());
+        } else if formatting || matches!(c, '<' | '>') {
+            tokens.push(c.to_string());
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    tokens
+}
+
+fn assert_slack_inert(
+    hostile: &tfpost::message::SlackMessage,
+    benign: &tfpost::message::SlackMessage,
+) {
+    let ((h, h_texts), (b, b_texts)) = (slack_structure(hostile), slack_structure(benign));
+    let token = |t: &String| t.split(' ').next().unwrap_or_default().to_string();
+    let (h_tokens, b_tokens): (Vec<String>, Vec<String>) =
+        (h.iter().map(token).collect(), b.iter().map(token).collect());
+    if h_tokens != b_tokens {
+        let at = h_tokens
+            .iter()
+            .zip(&b_tokens)
+            .position(|(h, b)| h != b)
+            .unwrap_or(h.len().min(b.len()));
+        let text_of = |tokens: &[String], at: usize| {
+            tokens
+                .get(at.min(tokens.len().saturating_sub(1)))
+                .and_then(|t| t.rsplit(' ').next())
+                .and_then(|n| n.trim_end_matches(')').parse::<usize>().ok())
+                .unwrap_or(0)
+        };
+        panic!(
+            "plan text changed the Slack message's structure: {:?} against {:?}\n{}\n--- twin ---\n{}",
+            &h[at.saturating_sub(3)..(at + 3).min(h.len())],
+            &b[at.saturating_sub(3)..(at + 3).min(b.len())],
+            h_texts.get(text_of(&h, at)).map_or("", String::as_str),
+            b_texts.get(text_of(&b, at)).map_or("", String::as_str),
+        );
+    }
+}
+
+/// What breaks out of Slack mrkdwn, short enough that no section of the message is cut.
+const SLACK_HOSTILE: &str = "```*b*``` _i_ `c` <!here> &amp;\n> q";
+
+#[test]
+fn slack_message_is_inert() {
+    // The target and title come from the pipeline, not the plan: the twin's context.
+    let slack = |s: &str| tfpost::render::slack::render(&hostile_report(s), &context(BENIGN));
+    // Short enough that no section is cut: a cut message has another structure.
+    assert_slack_inert(&slack(SLACK_HOSTILE), &slack(BENIGN));
+    // A reason holding a code fence must not flip the code blocks after it into live mrkdwn.
+    let reason = |s: &str| {
+        let mut report = hostile_report(BENIGN);
+        for r in &mut report.resources {
+            r.reason = Some(format!("because key [\"{s}\"] is not in configuration").into());
+        }
+        tfpost::render::slack::render(&report, &context(BENIGN))
+    };
+    assert_slack_inert(&reason("```*bold*```<!channel>"), &reason(BENIGN));
+}
+
+/// Plan-derived strings: pieces that have broken a renderer somewhere, and random text around them.
+fn plan_string() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let piece = prop_oneof![
+        proptest::sample::select(vec![
+            "`",
+            "```",
+            "~~~",
+            "*",
+            "_",
+            "~",
+            "<",
+            ">",
+            "&",
+            "&amp;",
+            "@",
+            "#1",
+            "GH-1",
+            "[",
+            "]",
+            "(",
+            ")",
+            "!",
+            "|",
+            ":",
+            "\\",
+            "\"",
+            "'",
+            "\n",
+            "\n\n",
+            "\r",
+            " ",
+            "    ",
+            "-",
+            "+",
+            "<!channel>",
+            "<@U1>",
+            "<https://x|y>",
+            "<b>",
+            "</details>",
+            "<summary>",
+            "<!--",
+            "javascript:",
+            "https://x.example",
+            "www.x.example",
+            "\u{202E}",
+            "\u{200B}",
+            "\u{2028}",
+            "# ",
+            "> ",
+            "- ",
+            "1. ",
+            "[x](y)",
+            "&lt;",
+            "\u{0}",
+            "é",
+            "😀",
+        ])
+        .prop_map(str::to_string),
+        "[a-z0-9 .]{0,6}",
+    ];
+    // Few pieces: a long string gets a section cut, and a cut message has another structure.
+    proptest::collection::vec(piece, 0..6).prop_map(|pieces| pieces.concat())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig {
+        cases: 48,
+        failure_persistence: None,
+        ..proptest::prelude::ProptestConfig::default()
+    })]
+
+    /// Random plan-derived strings in every field of a plan and an apply: the GitHub comment has
+    /// the HTML tag sequence of its harmless twin, and the Slack message the blocks and code
+    /// spans of its twin.
+    #[test]
+    fn random_plan_text_never_changes_the_rendered_structure(s in plan_string(), apply: bool) {
+        // Blank text has less to show than its twin: another structure, rightly.
+        proptest::prop_assume!(!s.trim().is_empty());
+        let report = |s: &str| {
+            let mut report = hostile_report(s);
+            if apply {
+                report.kind = Kind::Apply;
+            }
+            report
+        };
+        let (hostile, benign) = (report(&s), report(BENIGN));
+        let github = |r: &Report, s: &str| {
+            if apply { github::apply(r, &context(s)).body } else { github::plan(r, &context(s)).body }
+        };
+        assert_inert(&github(&hostile, &s), &github(&benign, BENIGN));
+        assert_slack_inert(
+            &tfpost::render::slack::render(&hostile, &context(BENIGN)),
+            &tfpost::render::slack::render(&benign, &context(BENIGN)),
+        );
+    }
+}

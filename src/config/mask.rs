@@ -2,11 +2,15 @@
 //!
 //! [`Masker`] masks a whole text at once (a message, a log line); [`MaskStream`] masks the tee'd
 //! output as it streams, holding back only the bytes that could still turn out to be part of a
-//! secret.
+//! secret. Each value is masked in every form it may be printed in ([`forms`]), and also when
+//! terminal escape sequences (colours) cut it ([`ansi`]).
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
+mod ansi;
 mod find;
+mod forms;
 mod stream;
 
 pub use stream::MaskStream;
@@ -25,6 +29,11 @@ pub const MASK: &str = "***";
 pub struct Masker {
     text: Option<regex::Regex>,
     bytes: Option<regex::bytes::Regex>,
+    /// As `bytes`, with escape sequences allowed between any two characters of a literal: for a
+    /// text that holds escape sequences (the plain one is faster). Built when first needed.
+    across_escapes: OnceLock<Option<regex::bytes::Regex>>,
+    /// The regex patterns, for `across_escapes`.
+    patterns: Vec<String>,
     /// The literal values, as bytes: [`MaskStream`] holds back a tail that may begin one.
     literals: Vec<Vec<u8>>,
     /// Whether there are regex patterns: [`MaskStream`] then holds back the unfinished line.
@@ -32,11 +41,14 @@ pub struct Masker {
 }
 
 impl Masker {
-    /// A masker for the literal `values` and the regex `patterns`. Values shorter than 3
-    /// characters are skipped: masking every `a` would garble the log and hide nothing.
+    /// A masker for the literal `values`, in each of their forms, and the regex `patterns`.
+    /// Values shorter than 3 characters are skipped: masking every `a` would garble the log and
+    /// hide nothing.
     pub fn new(values: Vec<String>, patterns: &[String]) -> Result<Self, regex::Error> {
         let mut literals: Vec<String> = values
-            .into_iter()
+            .iter()
+            .filter(|v| v.chars().count() >= 3)
+            .flat_map(|v| forms::forms_of(v))
             .filter(|v| v.chars().count() >= 3)
             .collect();
         // Longest literals first so a secret containing another is hidden whole (then by value,
@@ -56,6 +68,8 @@ impl Masker {
         Ok(Masker {
             text: Some(regex::Regex::new(&joined)?),
             bytes: Some(regex::bytes::Regex::new(&joined)?),
+            across_escapes: OnceLock::new(),
+            patterns: patterns.to_vec(),
             literals: literals.into_iter().map(String::into_bytes).collect(),
             has_patterns: !patterns.is_empty(),
         })
@@ -70,6 +84,16 @@ impl Masker {
         let Some(re) = &self.text else {
             return Cow::Borrowed(s);
         };
+        if s.contains('\x1b') {
+            return match self.mask_bytes(s.as_bytes()) {
+                Cow::Borrowed(_) => Cow::Borrowed(s),
+                // Whole characters were replaced by ASCII: still UTF-8.
+                Cow::Owned(bytes) => Cow::Owned(
+                    String::from_utf8(bytes)
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+                ),
+            };
+        }
         let mut matches = re.find_iter(s).filter(|m| !m.is_empty()).peekable();
         if matches.peek().is_none() {
             return Cow::Borrowed(s);
@@ -86,23 +110,94 @@ impl Masker {
     }
 
     pub fn mask_bytes<'a>(&self, b: &'a [u8]) -> Cow<'a, [u8]> {
-        let Some(re) = &self.bytes else {
-            return Cow::Borrowed(b);
-        };
-        let mut matches = re.find_iter(b).filter(|m| !m.is_empty()).peekable();
-        if matches.peek().is_none() {
+        let spans = self.spans(b, 0, b.len());
+        if spans.is_empty() {
             return Cow::Borrowed(b);
         }
         let mut out = Vec::with_capacity(b.len());
         let mut copied = 0;
-        for m in matches {
-            out.extend_from_slice(&b[copied..m.start()]);
+        for (start, end) in spans {
+            out.extend_from_slice(&b[copied..start]);
             out.extend_from_slice(MASK.as_bytes());
-            copied = m.end();
+            ansi::push_escapes(&b[start..end], &mut out);
+            copied = end;
         }
         out.extend_from_slice(&b[copied..]);
         Cow::Owned(out)
     }
+
+    /// The spans of `hay` to hide: the non-empty matches that start in `from..limit`, left to
+    /// right. The bytes before `from` are still seen by `\b` and `^`. Escape sequences inside a
+    /// literal are part of its span; the mask is followed by them.
+    fn spans(&self, hay: &[u8], from: usize, limit: usize) -> Vec<(usize, usize)> {
+        let re = if memchr::memchr(0x1b, &hay[from..]).is_some() {
+            self.across_escapes()
+        } else {
+            self.bytes.as_ref()
+        };
+        let mut spans = Vec::new();
+        let Some(re) = re else {
+            return spans;
+        };
+        let mut at = from;
+        // `find_at` rather than slicing: the bytes before `at` still count for `\b` and `^`.
+        while at <= hay.len() {
+            let Some(m) = re.find_at(hay, at) else {
+                break;
+            };
+            if m.start() >= limit {
+                break;
+            }
+            if m.is_empty() {
+                // An empty match hides nothing; search on after it.
+                at = m.end() + 1;
+                continue;
+            }
+            spans.push((m.start(), m.end()));
+            at = m.end();
+        }
+        spans
+    }
+}
+
+impl Masker {
+    /// The regex of the literals with escape sequences allowed between their characters, and
+    /// the patterns; the plain regex if it cannot be built (it then exceeds the size limit).
+    fn across_escapes(&self) -> Option<&regex::bytes::Regex> {
+        self.across_escapes
+            .get_or_init(|| {
+                self.bytes.as_ref()?;
+                let mut alternatives: Vec<String> = self
+                    .literals
+                    .iter()
+                    .map(|v| across_escapes(&String::from_utf8_lossy(v)))
+                    .collect();
+                alternatives.extend(self.patterns.iter().map(|p| format!("(?:{p})")));
+                regex::bytes::RegexBuilder::new(&alternatives.join("|"))
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+            .or(self.bytes.as_ref())
+    }
+}
+
+/// Room for the regex of every literal with escape sequences allowed between its characters:
+/// a few secrets, each in a few forms, of up to a few hundred characters.
+const REGEX_SIZE_LIMIT: usize = 64 << 20;
+
+/// A regex matching `literal` with any terminal escape sequences between its characters.
+fn across_escapes(literal: &str) -> String {
+    const ESCAPES: &str = r"(?:\x1b\[[0-?]*[ -/]*[@-~]|\x1b\](?-u:[^\x07\x1b])*(?:\x07|\x1b\\))*";
+    let mut out = String::with_capacity(literal.len() * (ESCAPES.len() + 2));
+    for (i, c) in literal.chars().enumerate() {
+        if i > 0 {
+            out.push_str(ESCAPES);
+        }
+        out.push_str(&regex::escape(c.encode_utf8(&mut [0; 4])));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -142,6 +237,41 @@ mod tests {
     fn regex_metacharacters_in_values_are_literal() {
         let m = Masker::new(vec!["a.b*c".into()], &[]).unwrap();
         assert_eq!(m.mask_str("axbbc a.b*c"), "axbbc ***");
+    }
+
+    #[test]
+    fn every_form_of_a_secret_is_masked() {
+        let webhook = "https://hooks.slack.com/services/T0001/B0002/AbCdEfGhIjKlMnOpQrStUvWx";
+        let m = Masker::new(vec![webhook.into()], &[]).unwrap();
+        for printed in [
+            r#"{"url":"https:\/\/hooks.slack.com\/services\/T0001\/B0002\/AbCdEfGhIjKlMnOpQrStUvWx"}"#,
+            "GET /?u=https%3A%2F%2Fhooks.slack.com%2Fservices%2FT0001%2FB0002%2FAbCdEfGhIjKlMnOpQrStUvWx",
+            "key AbCdEfGhIjKlMnOpQrStUvWx",
+            "https://hooks.slack.com/services/T0001/B0002/AbCdEfGh\x1b[0mIjKlMnOp\x1b[1;31mQrStUvWx",
+        ] {
+            let masked = m.mask_str(printed);
+            assert!(!masked.contains("AbCdEfGh"), "{masked}");
+            assert!(masked.contains(MASK), "{masked}");
+            assert_eq!(m.mask_bytes(printed.as_bytes()).as_ref(), masked.as_bytes());
+        }
+        let m = Masker::new(vec!["p<a>ss&\"w\\d".into()], &[]).unwrap();
+        let serde = serde_json::to_string("p<a>ss&\"w\\d").unwrap();
+        assert_eq!(m.mask_str(&serde), "\"***\"");
+        assert_eq!(m.mask_str(r#""p\u003ca\u003ess\u0026\"w\\d""#), "\"***\"");
+    }
+
+    #[test]
+    fn a_secret_cut_by_colour_codes_is_masked_with_them() {
+        let m = Masker::new(vec!["s3cr3t".into()], &["tok_[a-z]+".to_string()]).unwrap();
+        assert_eq!(
+            m.mask_str("\x1b[1ma s3\x1b[0m\x1b[31mcr3t b\x1b[0m tok_abc"),
+            "\x1b[1ma ***\x1b[0m\x1b[31m b\x1b[0m ***"
+        );
+        assert_eq!(
+            m.mask_bytes(b"\xffs3\x1b]8;;http://x\x07cr3t").as_ref(),
+            b"\xff***\x1b]8;;http://x\x07".as_slice()
+        );
+        assert_eq!(m.mask_str("\x1b[1mplain\x1b[0m"), "\x1b[1mplain\x1b[0m");
     }
 
     #[test]

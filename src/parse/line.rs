@@ -63,10 +63,12 @@ pub struct Prefixed<'a> {
 
 // Terragrunt 0.67+ log lines: `09:32:46.963 STDOUT [envs/prod] terraform: text`, with the
 // module part only in run-all, and `tofu:` when it drives OpenTofu. Its own messages use a
-// level instead of STDOUT/STDERR and carry no Terraform text.
+// level instead of STDOUT/STDERR and carry no Terraform text. A module path is a directory name
+// and may hold any character, `]` included: it ends at the first `] terraform:` (or `] tofu:`),
+// else, on a level line, at the first `]` followed by a space.
 static TIMESTAMPED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:\d{4}-\d{2}-\d{2}[T ])?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?Z?\s+(?:(STDOUT|STDERR)|(?:TRACE|DEBUG|INFO|WARN|ERROR)\s*)\s*(?:\[([^\]]*)\]\s+)?(?:(?:terraform|tofu):\s?)?",
+        r"^(?:\d{4}-\d{2}-\d{2}[T ])?\d{2}:\d{2}:\d{2}(?:[.,]\d+)?Z?\s+(?:(STDOUT|STDERR)|(?:TRACE|DEBUG|INFO|WARN|ERROR)\s*)\s*(?:\[(.*?)\]\s+(?:terraform|tofu):\s?|\[(.*?)\]\s+(?:(?:terraform|tofu):\s?)?|(?:terraform|tofu):\s?)?",
     )
     .expect("static regex")
 });
@@ -82,7 +84,11 @@ pub fn split_prefix(line: &str) -> Prefixed<'_> {
     {
         let whole = caps.get(0).map_or(0, |m| m.end());
         let is_output = caps.get(1).is_some();
-        let label = caps.get(2).map(|m| m.as_str()).filter(|s| !s.is_empty());
+        let label = caps
+            .get(2)
+            .or_else(|| caps.get(3))
+            .map(|m| m.as_str())
+            .filter(|s| !s.is_empty());
         // A level line (INFO ...) is Terragrunt's own message: keep only its label.
         let text = if is_output { &line[whole..] } else { "" };
         return Prefixed {
@@ -90,6 +96,18 @@ pub fn split_prefix(line: &str) -> Prefixed<'_> {
             had_prefix: true,
             text,
         };
+    }
+    if first == Some(b'[')
+        && let Some((end, text)) = module_marker_end(line)
+    {
+        let label = &line[1..end];
+        if !label.is_empty() && !label.chars().any(char::is_control) {
+            return Prefixed {
+                label: Some(label),
+                had_prefix: true,
+                text,
+            };
+        }
     }
     if first == Some(b'[')
         && let Some(end) = line.find("] ")
@@ -132,6 +150,20 @@ pub fn split_prefix(line: &str) -> Prefixed<'_> {
     }
 }
 
+/// In `[module/path] terraform: text`, the index of the `]` that ends the module path and the
+/// text after the marker: the first `] terraform:` or `] tofu:`, so that the path may hold any
+/// character, brackets included.
+fn module_marker_end(line: &str) -> Option<(usize, &str)> {
+    ["] terraform:", "] tofu:"]
+        .iter()
+        .filter_map(|marker| line.find(marker).map(|at| (at, at + marker.len())))
+        .min()
+        .map(|(end, after)| {
+            let rest = &line[after..];
+            (end, rest.strip_prefix(' ').unwrap_or(rest))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +191,10 @@ mod tests {
         assert_eq!(p.text, "Plan: 1 to add");
         let p = split_prefix("09:32:46.963 STDOUT terraform:");
         assert_eq!(p.text, "");
+        let p = split_prefix("09:32:46.963 STDOUT [envs/[a] b>c] terraform: Plan: 1 to add");
+        assert_eq!((p.label, p.text), (Some("envs/[a] b>c"), "Plan: 1 to add"));
+        let p = split_prefix("09:32:46.963 INFO   [x]y>] Downloading");
+        assert_eq!((p.label, p.text), (Some("x]y>"), ""));
         let p = split_prefix("09:32:46.963 INFO   [app1] Downloading Terraform configurations");
         assert_eq!((p.label, p.text), (Some("app1"), ""));
     }
@@ -169,6 +205,9 @@ mod tests {
         assert_eq!(p.label, Some("envs/prod"));
         assert_eq!(p.text, "  + resource \"x\" \"y\" {");
         assert_eq!(split_prefix("[id=123] x").label, None);
+        let p = split_prefix("[envs/[a]>b] terraform:   # x.y will be created");
+        assert_eq!(p.label, Some("envs/[a]>b"));
+        assert_eq!(p.text, "  # x.y will be created");
         assert_eq!(split_prefix("plain").text, "plain");
     }
 }

@@ -16,7 +16,8 @@ use askama::Template;
 
 use super::RenderContext;
 use super::inert::{
-    code_block, cut_lines, github_len, html_code, inline_code, link, terraform_diff_or,
+    code_block, cut_lines, github_len, html_code, inline_code, link, shorten_middle,
+    terraform_diff_or,
 };
 use crate::message::{GITHUB_COMMENT_MAX_CHARS, GithubMessage};
 use crate::model::{Action, Diagnostic, Kind, Outcome, Report, ResourceChange, Summary, Tool};
@@ -35,6 +36,9 @@ const MAX_MESSAGE_CHARS: usize = 4_000;
 const MAX_ERRORS_CHARS: usize = 24_000;
 const MAX_ERROR_DETAIL_CHARS: usize = 4_000;
 const MAX_DESTROY_CHARS: usize = 24_000;
+/// The longest address (and reason) named in the caution block, in characters: long enough for
+/// any real address, short enough that thousands of resources fit.
+const CAUTION_ADDRESS_MAX_CHARS: usize = 300;
 const MAX_WARNING_DETAIL_CHARS: usize = 4_000;
 const MAX_SECTIONS_CHARS: usize = 4_000;
 const MAX_TITLE_CHARS: usize = 1_000;
@@ -1185,10 +1189,12 @@ fn capped_detail(detail: &str, max: usize) -> String {
 fn reason_suffix(r: &ResourceChange) -> String {
     let mut out = String::new();
     if let Some(reason) = &r.reason {
-        let _ = write!(out, " — {}", inline_code(reason));
+        let reason = shorten_middle(reason, CAUTION_ADDRESS_MAX_CHARS);
+        let _ = write!(out, " — {}", inline_code(&reason));
     }
     if let Some(from) = &r.from_address {
-        let _ = write!(out, " (moved from {})", inline_code(from));
+        let from = shorten_middle(from, CAUTION_ADDRESS_MAX_CHARS);
+        let _ = write!(out, " (moved from {})", inline_code(&from));
     }
     if r.action == Action::Import {
         if let Some(id) = &r.import_id {
@@ -1259,11 +1265,13 @@ fn destroy_block(
         .resources_with(Action::Delete)
         .chain(report.resources_with(Action::Replace));
     for r in destructive {
+        // A long address (a `for_each` key holding a document) is shortened rather than left
+        // out: every destroyed resource is named.
         let item = format!(
             "{} **{}** {}{}",
             action_square(r.action),
             action_word(r.action, wording),
-            inline_code(&r.address),
+            inline_code(&shorten_middle(&r.address, CAUTION_ADDRESS_MAX_CHARS)),
             reason_suffix(r)
         );
         used += github_len(&item) + 6;

@@ -15,6 +15,7 @@
 //!   in the rendered HTML's text nodes, after Markdown. [`md_escape`] therefore also breaks them
 //!   with an invisible word joiner.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// U+2060 WORD JOINER: invisible, zero-width, and enough to stop GitHub from reading `@name` as
@@ -36,6 +37,60 @@ pub fn github_len(text: &str) -> usize {
         .sum()
 }
 
+/// Whether `c` is invisible or reorders the text around it: a format character (Unicode category
+/// Cf: bidi embeddings, overrides and isolates, zero-width spaces and joiners, the byte order
+/// mark, invisible operators, tag characters), a line or paragraph separator, or a control
+/// character other than tab and line feed. Copied verbatim, `aws_iam_role.admin\u{202E}...`
+/// could show as another resource's address.
+fn is_hidden(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{B}'..='\u{1F}' | '\u{7F}'..='\u{9F}'
+        | '\u{AD}' | '\u{600}'..='\u{605}' | '\u{61C}' | '\u{6DD}' | '\u{70F}'
+        | '\u{890}'..='\u{891}' | '\u{8E2}' | '\u{180E}' | '\u{200B}'..='\u{200F}'
+        | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}'
+        | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}' | '\u{110BD}' | '\u{110CD}'
+        | '\u{13430}'..='\u{1343F}' | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}'
+        | '\u{E0001}' | '\u{E0020}'..='\u{E007F}')
+}
+
+/// `text` with every invisible or reordering character (see [`is_hidden`]) written visibly as
+/// its escape, `\u202E`, so that what a reader sees is what the plan holds. Tab, line feed and
+/// carriage return stay: the callers decide what a line break becomes.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    let plain = |c: char| matches!(c, '\t' | '\n' | '\r') || !is_hidden(c);
+    // Nearly every address is printable ASCII: decided without decoding.
+    let printable_ascii = |b: &u8| matches!(b, b' '..=b'~' | b'\t' | b'\n' | b'\r');
+    if text.as_bytes().iter().all(printable_ascii) || text.chars().all(plain) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if plain(c) {
+            out.push(c);
+        } else {
+            let _ = write!(out, "\\u{:04X}", c as u32);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `text` cut to at most `max` characters (at least 2) by taking out its middle, which is
+/// replaced with `…`: both ends of a long address stay, so the resource is still recognisable
+/// and the cut is visible.
+pub fn shorten_middle(text: &str, max: usize) -> Cow<'_, str> {
+    let count = text.chars().count();
+    if count <= max {
+        return Cow::Borrowed(text);
+    }
+    let keep = max.max(2) - 1;
+    let head = keep.div_ceil(2);
+    let tail = keep - head;
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(count - tail));
+    Cow::Owned(out)
+}
+
 /// The longest run of `mark` characters in `text`.
 fn longest_run(text: &str, mark: char) -> usize {
     let (mut longest, mut current) = (0, 0);
@@ -55,6 +110,7 @@ fn longest_run(text: &str, mark: char) -> usize {
 /// The backtick fence is longer than any backtick run in the text (and at least 3), so no line of
 /// the text can close it. The block ends with a newline.
 pub fn code_block(text: &str, lang: &str) -> String {
+    let text = &*visible(text);
     let fence = "`".repeat(longest_run(text, '`').max(2) + 1);
     // An info string may not contain backticks with a backtick fence; keep only a plain word.
     let lang: String = lang
@@ -89,6 +145,7 @@ fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
 /// The backtick string is longer than any run inside; a space pads text that starts or ends with
 /// a backtick (CommonMark strips one such space on each side).
 pub fn inline_code(text: &str) -> String {
+    let text = &*visible(text);
     if !text.is_empty() && !text.bytes().any(|b| matches!(b, b'`' | b'\n' | b'\r')) {
         // Nearly every address and reason: one backtick each side is enough. A comment lists
         // thousands of them.
@@ -146,6 +203,7 @@ pub fn html_escape(text: &str) -> String {
 /// [`html_escape`], with `@name`, `#123` and `GH-123` broken by an invisible word joiner so
 /// GitHub does not link them.
 pub fn html_text(text: &str) -> String {
+    let text = visible(text);
     let mut joined = String::with_capacity(text.len() + 8);
     let mut prev = ['\0'; 2];
     for c in text.chars() {
@@ -169,14 +227,15 @@ fn starts_gh_reference(prev: [char; 2], c: char) -> bool {
 /// `text` as `<code>` in an HTML context such as a `<summary>` line: escaped, on one line, with
 /// mentions and references inert because GitHub does not link inside `<code>`.
 pub fn html_code(text: &str) -> String {
-    format!("<code>{}</code>", html_escape(&one_line(text)))
+    format!("<code>{}</code>", html_escape(&one_line(&visible(text))))
 }
 
 /// `text` as plain Markdown text: every ASCII punctuation character backslash-escaped (so no
 /// emphasis, link, HTML, autolink or list syntax survives), line breaks kept as spaces, and
 /// `@name` / `#123` / `GH-123` broken with an invisible word joiner.
 pub fn md_escape(text: &str) -> String {
-    let text = one_line(text);
+    let text = visible(text);
+    let text = one_line(&text);
     let mut out = String::with_capacity(text.len() + text.len() / 4);
     let mut prev = ['\0'; 2];
     for c in text.chars() {

@@ -22,6 +22,7 @@ use serde_json::{Value, json};
 use crate::message::SlackMessage;
 use crate::model::{Action, Diagnostic, Drift, Kind, Outcome, Report, ResourceChange, Tool};
 use crate::render::RenderContext;
+use crate::render::inert::visible;
 
 /// Slack's documented limits, and the budgets tfpost keeps below them.
 pub mod limits {
@@ -247,7 +248,7 @@ const ZWSP: char = '\u{200B}';
 fn escape_code(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut prev_backtick = false;
-    for c in text.chars() {
+    for c in visible(text).chars() {
         match c {
             '`' if prev_backtick => {
                 out.push(ZWSP);
@@ -266,7 +267,7 @@ fn escape_code(text: &str) -> String {
 /// Plan text as inline code: escaped, one line, and a backtick (which would end the span)
 /// shown as the look-alike U+02CB.
 fn inline_code(text: &str) -> String {
-    let one_line: String = text
+    let one_line: String = visible(text)
         .chars()
         .map(|c| match c {
             '`' => '\u{02CB}',
@@ -752,7 +753,7 @@ fn destroy_warning_text(report: &Report) -> (String, usize) {
             let _ = write!(line, " × {count}");
         }
         if let Some(reason) = reason {
-            let _ = write!(line, " ({})", escape(&truncate(reason, 120)));
+            let _ = write!(line, " ({})", inline_code(&truncate(reason, 120)));
         }
         if slack_len(&text) + slack_len(&line) > limits::SECTION_TEXT_MAX - 120 {
             break;
@@ -995,7 +996,7 @@ fn resource_item(r: &ResourceChange, kind: Kind) -> String {
         item.push_str(" (imported)");
     }
     if let Some(reason) = &r.reason {
-        let _ = write!(item, " ({})", escape(&truncate(reason, 200)));
+        let _ = write!(item, " ({})", inline_code(&truncate(reason, 200)));
     }
     if let Some(diff) = &r.diff {
         let diff = dedent(diff);
@@ -1533,7 +1534,7 @@ Plan: 1 to add, 0 to change, 1 to destroy.
         assert!(json.contains(":wastebasket: Destroy: *1*"));
         assert!(json.contains(":recycle: Replace: *1*"));
         assert!(json.contains(":warning: *1 to destroy, 1 to replace*"));
-        assert!(json.contains("`aws_db.main` (forces replacement)"));
+        assert!(json.contains("`aws_db.main` (`forces replacement`)"));
         assert!(
             json.contains("<https://github.com/acme/infra/pull/42|#42 Rotate subnets> by alice")
         );
@@ -1759,8 +1760,8 @@ Plan: 1 to add, 0 to change, 1 to destroy.
         assert_eq!(
             text,
             ":warning: *1 to destroy, 30 to replace*\n\
-             • :wastebasket: `aws_db_instance.main` (because it is not in configuration)\n\
-             • :recycle: `aws_subnet.a[…]` × 30 (forces replacement)"
+             • :wastebasket: `aws_db_instance.main` (`because it is not in configuration`)\n\
+             • :recycle: `aws_subnet.a[…]` × 30 (`forces replacement`)"
         );
         assert_eq!(omitted, 0);
         // A few stay one per line, destroys first.

@@ -50,6 +50,13 @@ pub enum TemplateError {
         /// What is wrong, with the offending source lines when available.
         detail: String,
     },
+    /// The template did more work than any comment needs (a loop in a loop over a large plan).
+    #[error(
+        "template {} was stopped after {fuel} steps of work, far more than a comment needs (a loop \
+         inside a loop over every resource?)",
+        path.display()
+    )]
+    OutOfFuel { path: PathBuf, fuel: u64 },
     /// The rendered comment is longer than GitHub accepts.
     #[error(
         "template {} renders {chars} characters, more than GitHub's limit of {max}; use the `code_block` \
@@ -136,16 +143,38 @@ impl UserTemplate {
             .template_from_named_str(&name, &self.source)
             .map_err(|e| self.error(&e))?;
         let context = template_context(report, ctx, raw);
-        let rendered = template
-            .render(Value::from_serialize(&context))
-            .map_err(|e| self.error(&e))?;
+        // Stop writing well past the limit rather than after the template's last byte: a loop
+        // could otherwise fill the memory before the length is checked.
+        let mut output = CappedOutput {
+            bytes: Vec::new(),
+            max: github::BODY_MAX_CHARS * 4,
+        };
+        let result = template.render_captured_to(Value::from_serialize(&context), &mut output);
+        let too_long = |chars| TemplateError::TooLong {
+            path: self.path.clone(),
+            chars,
+            max: github::BODY_MAX_CHARS,
+        };
+        match result {
+            Ok(_) => {}
+            Err(_) if output.bytes.len() >= output.max => {
+                return Err(too_long(inert::github_len(&String::from_utf8_lossy(
+                    &output.bytes,
+                ))));
+            }
+            Err(e) if e.kind() == minijinja::ErrorKind::OutOfFuel => {
+                return Err(TemplateError::OutOfFuel {
+                    path: self.path.clone(),
+                    fuel: TEMPLATE_FUEL,
+                });
+            }
+            Err(e) => return Err(self.error(&e)),
+        }
+        let rendered = String::from_utf8(output.bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         let chars = inert::github_len(&rendered);
         if chars > github::BODY_MAX_CHARS {
-            return Err(TemplateError::TooLong {
-                path: self.path.clone(),
-                chars,
-                max: github::BODY_MAX_CHARS,
-            });
+            return Err(too_long(chars));
         }
         Ok(rendered)
     }
@@ -198,10 +227,38 @@ pub fn github_or_builtin(
     }
 }
 
+/// How much work a template may do, in minijinja's fuel (about one unit per instruction): a
+/// template listing each of 50,000 resources with a few filters takes a few million; a loop in
+/// a loop over them would take billions, and runs until the CI job's timeout without this.
+const TEMPLATE_FUEL: u64 = 20_000_000;
+
+/// The rendered output, refusing bytes past `max`.
+struct CappedOutput {
+    bytes: Vec<u8>,
+    max: usize,
+}
+
+impl std::io::Write for CappedOutput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.max {
+            let room = self.max - self.bytes.len();
+            self.bytes.extend_from_slice(&buf[..room]);
+            return Err(std::io::Error::other("template output too long"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The minijinja environment with tfpost's filters. Autoescaping is off: output is Markdown,
 /// and the filters make escaping explicit.
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
+    env.set_fuel(Some(TEMPLATE_FUEL));
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.add_filter("code_block", |text: Value, lang: Option<String>| {
@@ -458,5 +515,21 @@ mod tests {
     fn too_long_output_is_an_error() {
         let err = render("{% for i in range(10000) %}xxxxxxxx{% endfor %}").unwrap_err();
         assert!(matches!(err, TemplateError::TooLong { .. }), "{err}");
+        // Stopped while writing, not after: this one would write 10 GB.
+        let err = render(
+            "{% for i in range(10000) %}{% for j in range(10000) %}x{% endfor %}{% endfor %}",
+        )
+        .unwrap_err();
+        assert!(matches!(err, TemplateError::TooLong { .. }), "{err}");
+    }
+
+    #[test]
+    fn endless_work_is_stopped() {
+        let err = render(
+            "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+        )
+        .unwrap_err();
+        assert!(matches!(err, TemplateError::OutOfFuel { .. }), "{err}");
+        assert!(err.to_string().contains("steps of work"), "{err}");
     }
 }

@@ -34,10 +34,10 @@ pub enum Next {
     Stop,
 }
 
-/// How long the input may stay silent before the bytes the masker holds back (the possible start
-/// of a secret, an unfinished line when patterns are configured) are written anyway: a prompt
-/// without a newline (`Enter a value: `) must show while Terraform waits for an answer. Terraform
-/// writes a value in one go, so its pieces follow each other far faster than this.
+/// How long the input may stay silent before the unfinished line the masker holds back for the
+/// patterns is written: a prompt without a newline (`Enter a value: `) must show while Terraform
+/// waits for an answer. The possible start of a secret is not written then: it waits for the
+/// bytes that decide it, however long they take.
 pub const IDLE_FLUSH: Duration = Duration::from_millis(100);
 
 /// Where the tee writes, and through what.
@@ -80,8 +80,9 @@ impl<'a> TeeOutput<'a> {
         write_flushed(self.writer, bytes, stats, stream, log);
     }
 
-    /// Writes what the masker holds back (input idle, or ended).
-    fn flush_held(&mut self, stats: &mut TeeStats, stream: Stream, log: &Log) {
+    /// Writes what the masker holds back: all of it when the input ended; when it is idle,
+    /// all but the possible start of a secret ([`MaskStream::flush_idle`]).
+    fn flush_held(&mut self, stats: &mut TeeStats, stream: Stream, log: &Log, ended: bool) {
         let Some(mask) = &mut self.mask else {
             return;
         };
@@ -89,8 +90,14 @@ impl<'a> TeeOutput<'a> {
             return;
         }
         self.masked.clear();
-        mask.flush(&mut self.masked);
-        write_flushed(self.writer, &self.masked, stats, stream, log);
+        if ended {
+            mask.flush(&mut self.masked);
+        } else {
+            mask.flush_idle(&mut self.masked);
+        }
+        if !self.masked.is_empty() {
+            write_flushed(self.writer, &self.masked, stats, stream, log);
+        }
     }
 }
 
@@ -183,12 +190,16 @@ fn tee_while(
     let mut spool_warned = false;
     // Without a spool, one buffer serves every read.
     let mut own_buffer = Vec::new();
+    // Once idle-flushed, what is still held waits for the next read: no point polling again.
+    let mut idle_flushed = false;
     loop {
-        if output.is_holding()
+        if !idle_flushed
+            && output.is_holding()
             && let Some(fd) = fd
             && !readable_within(fd, IDLE_FLUSH)
         {
-            output.flush_held(&mut stats, stream, log);
+            output.flush_held(&mut stats, stream, log, false);
+            idle_flushed = true;
         }
         if next(stats.bytes) == Next::Stop {
             stats.cut_off = true;
@@ -216,6 +227,7 @@ fn tee_while(
             }
         };
         buf.truncate(n);
+        idle_flushed = false;
         output.write(&buf, &mut stats, stream, log);
         stats.bytes += n as u64;
         let Some(spool) = spool else {
@@ -229,7 +241,7 @@ fn tee_while(
             log.warn(warning);
         }
     }
-    output.flush_held(&mut stats, stream, log);
+    output.flush_held(&mut stats, stream, log, true);
     stats
 }
 
@@ -468,13 +480,10 @@ mod tests {
 
     #[test]
     fn a_masked_prompt_shows_while_the_input_waits() {
-        let masker = Masker::new(
-            vec!["Enter a value: s3cr3t".into()],
-            &["AKIA[A-Z]{4}".to_string()],
-        )
-        .expect("valid masker");
+        let masker = Masker::new(vec!["s3cr3t".into()], &["AKIA[A-Z]{4}".to_string()])
+            .expect("valid masker");
         let (mut writer, out, thread) = masked_tee(masker);
-        // Both holds at once: an unfinished line (patterns) that begins a secret (literal).
+        // An unfinished line, held for the patterns.
         writer.write_all(b"plan\nEnter a value: ").expect("write");
         assert!(
             out.wait_for(b"plan\nEnter a value: ", IDLE_FLUSH * 20),
@@ -502,6 +511,36 @@ mod tests {
         drop(writer);
         thread.join().expect("tee thread");
         assert_eq!(out.contents(), b"password = ***\n");
+    }
+
+    #[test]
+    fn a_secret_split_by_a_long_pause_is_never_written() {
+        let webhook = "https://hooks.slack.com/services/T0001/B0002/AbCdEfGhIjKlMnOpQrStUvWx";
+        let masker =
+            Masker::new(vec![webhook.into()], &["AKIA[A-Z]{4}".to_string()]).expect("valid masker");
+        let (mut writer, out, thread) = masked_tee(masker);
+        // The raw URL, then its secret segment alone, each cut in two with a pause between.
+        writer
+            .write_all(b"url = https://hooks.slack.com/services/T0001/B0")
+            .expect("write");
+        assert!(
+            out.wait_for(b"url = ", IDLE_FLUSH * 20),
+            "the line shows up to the possible secret: {:?}",
+            String::from_utf8_lossy(&out.contents())
+        );
+        std::thread::sleep(Duration::from_secs(2));
+        assert_eq!(out.contents(), b"url = ", "the secret's first part waits");
+        writer
+            .write_all(b"002/AbCdEfGhIjKlMnOpQrStUvWx\nkey AbCdEfGh\x1b[0mIjKl")
+            .expect("write");
+        assert!(out.wait_for(b"url = ***\nkey ", IDLE_FLUSH * 20));
+        std::thread::sleep(Duration::from_secs(2));
+        assert_eq!(out.contents(), b"url = ***\nkey ");
+        writer.write_all(b"MnOpQrStUvWx done\n").expect("write");
+        drop(writer);
+        thread.join().expect("tee thread");
+        // The colour code the secret held follows the mask.
+        assert_eq!(out.contents(), b"url = ***\nkey ***\x1b[0m done\n");
     }
 
     #[test]

@@ -21,6 +21,9 @@ impl Masker {
 
     /// True when [`Masker::mask_str`] would change `s`.
     fn matches(&self, s: &str) -> bool {
+        if s.contains('\x1b') {
+            return !self.spans(s.as_bytes(), 0, s.len()).is_empty();
+        }
         self.text
             .as_ref()
             .is_some_and(|re| re.find_iter(s).any(|m| !m.is_empty()))

@@ -8,14 +8,20 @@
 //!   a pattern is matched within a line. A line longer than [`LINE_HOLD_MAX`] is not held further;
 //!   it is masked as far as it has come and written.
 //!
-//! Held bytes are written (masked as far as they go) when the caller calls [`MaskStream::flush`]:
-//! at the end of the input, and by the tee when the input has been idle for a moment, so that a
-//! prompt without a newline (`Enter a value: `) still shows. A secret that Terraform writes in one
-//! go is never split by that; only a writer pausing in the middle of one could be.
+//! Escape sequences (colours) are seen through: a secret cut by one is still one, and a sequence
+//! the input ends in the middle of is held with the possible secret before it.
+//!
+//! When the input goes quiet, the tee calls [`MaskStream::flush_idle`]: everything is written
+//! (masked as far as it goes: so that a prompt without a newline, `Enter a value: `, still shows)
+//! except the possible start of a literal value, which waits, however long, for the bytes that
+//! decide it. A writer pausing in the middle of a secret therefore never gets it, or its first
+//! part, written. Only at the end of the stream, [`MaskStream::flush`] writes what is held: a
+//! value that never completed is not one.
 //!
 //! With no regex match spanning a line break, the result is exactly [`Masker::mask_bytes`] of the
 //! whole input, however it was cut into pieces (tested below on random inputs and cuts).
 
+use super::ansi::{UNFINISHED_ESCAPE_MAX, Visible, push_escapes};
 use super::{MASK, Masker};
 
 /// The longest unfinished line held back for the regex patterns. Terraform's lines are short; a
@@ -62,9 +68,20 @@ impl MaskStream {
     }
 
     /// Appends to `out` everything held back, masked as far as it goes: at the end of the
-    /// stream, or when the input has gone quiet.
+    /// stream.
     pub fn flush(&mut self, out: &mut Vec<u8>) {
         self.write_up_to(self.pending.len(), out);
+    }
+
+    /// Appends to `out` what is held back but the possible start of a literal value (and an
+    /// unfinished escape sequence): when the input has gone quiet, the rest of an unfinished
+    /// line shows, and a secret's first part still waits for the bytes that decide it.
+    pub fn flush_idle(&mut self, out: &mut Vec<u8>) {
+        if self.masker.is_empty() {
+            return;
+        }
+        let held_from = self.literal_held_from();
+        self.write_up_to(held_from, out);
     }
 
     /// The position in `pending` before which every match is decided: a match starting there
@@ -77,7 +94,31 @@ impl MaskStream {
         } else {
             memchr::memrchr(b'\n', unwritten).map_or(start, |i| start + i + 1)
         };
-        lines_end.min(self.pending.len() - self.literal_prefix_tail(unwritten))
+        lines_end.min(self.literal_held_from())
+    }
+
+    /// Where the bytes held for the literal values start: the longest tail of the unwritten
+    /// bytes that is a proper prefix of a literal, seen through escape sequences, and an escape
+    /// sequence the input ends in the middle of.
+    fn literal_held_from(&self) -> usize {
+        let start = self.look_behind;
+        let unwritten = &self.pending[start..];
+        if memchr::memchr(0x1b, unwritten).is_none() {
+            return self.pending.len() - self.literal_prefix_tail(unwritten);
+        }
+        let visible = Visible::of(unwritten);
+        let tail = self.literal_prefix_tail(&visible.bytes);
+        let mut held_from = if tail == 0 {
+            self.pending.len()
+        } else {
+            start + visible.origin[visible.bytes.len() - tail]
+        };
+        if let Some(escape) = visible.unfinished_escape
+            && unwritten.len() - escape <= UNFINISHED_ESCAPE_MAX
+        {
+            held_from = held_from.min(start + escape);
+        }
+        held_from
     }
 
     /// The length of the longest tail of `unwritten` that is a proper prefix of a literal value:
@@ -103,32 +144,14 @@ impl MaskStream {
     /// Writes the pending bytes up to `limit`, masked: every match starting before `limit`, whole
     /// (so a match may take the write beyond `limit`). Keeps the look-behind and the rest.
     fn write_up_to(&mut self, limit: usize, out: &mut Vec<u8>) {
-        let Some(re) = self.masker.bytes.as_ref() else {
-            out.extend_from_slice(&self.pending[self.look_behind..]);
-            self.pending.clear();
-            self.look_behind = 0;
-            return;
-        };
         let hay = &self.pending;
-        let (mut copied, mut at, mut written) = (self.look_behind, self.look_behind, limit);
-        // `find_at` rather than slicing: the bytes before `at` still count for `\b` and `^`.
-        while at <= hay.len() {
-            let Some(m) = re.find_at(hay, at) else {
-                break;
-            };
-            if m.start() >= limit {
-                break;
-            }
-            if m.is_empty() {
-                // As `Masker::mask_bytes`: an empty match hides nothing; search on after it.
-                at = m.end() + 1;
-                continue;
-            }
-            out.extend_from_slice(&hay[copied..m.start()]);
+        let (mut copied, mut written) = (self.look_behind, limit);
+        for (start, end) in self.masker.spans(hay, self.look_behind, limit) {
+            out.extend_from_slice(&hay[copied..start]);
             out.extend_from_slice(MASK.as_bytes());
-            copied = m.end();
-            at = m.end();
-            written = written.max(m.end());
+            push_escapes(&hay[start..end], out);
+            copied = end;
+            written = written.max(end);
         }
         out.extend_from_slice(&hay[copied..written]);
         let keep_from = written.saturating_sub(LOOK_BEHIND_BYTES);
@@ -289,6 +312,48 @@ mod tests {
         for cut in 0..=input.len() {
             let (a, b) = input.split_at(cut);
             assert_eq!(streamed(&m, &[a, b]), expected, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn an_idle_flush_writes_all_but_the_possible_start_of_a_secret() {
+        let m = Masker::of(&["s3cr3t-value"], &["AKIA[A-Z]{4}"]);
+        let mut stream = MaskStream::new(m);
+        let mut out = Vec::new();
+        stream.push(b"key AKIAABCD password = s3cr", &mut out);
+        assert_eq!(out, b"", "an unfinished line waits for the patterns");
+        stream.flush_idle(&mut out);
+        assert_eq!(
+            out, b"key *** password = ",
+            "the secret's first part still waits"
+        );
+        stream.flush_idle(&mut out);
+        assert_eq!(out, b"key *** password = ");
+        stream.push(b"3t-value\n", &mut out);
+        assert_eq!(out, b"key *** password = ***\n");
+        assert!(!stream.is_holding());
+    }
+
+    #[test]
+    fn a_secret_cut_by_colour_codes_is_masked_across_reads() {
+        let m = Masker::of(&["s3cr3t"], &[]);
+        let input = b"a \x1b[1ms3c\x1b[0m\x1b[31mr3t\x1b[0m b\n";
+        let expected = b"a \x1b[1m***\x1b[0m\x1b[31m\x1b[0m b\n".to_vec();
+        assert_eq!(m.mask_bytes(input).as_ref(), expected.as_slice());
+        for cut in 0..=input.len() {
+            let (a, b) = input.split_at(cut);
+            let mut stream = MaskStream::new(m.clone());
+            let mut out = Vec::new();
+            stream.push(a, &mut out);
+            stream.flush_idle(&mut out);
+            assert!(
+                !out.windows(3).any(|w| w == b"s3c"),
+                "cut at {cut}: the first part was written: {:?}",
+                String::from_utf8_lossy(&out)
+            );
+            stream.push(b, &mut out);
+            stream.flush(&mut out);
+            assert_eq!(out, expected, "cut at {cut}");
         }
     }
 
