@@ -74,6 +74,40 @@ pub enum Command {
         after_help = "Examples:\n  tfpost roots\n  tfpost roots --changed-since origin/main --json"
     )]
     Roots(RootsArgs),
+    /// Post one comment summing up every root's latest plan or apply on the pull request
+    /// (run once after the per-root jobs); edited in place on later runs.
+    #[command(
+        after_help = "Examples:\n  tfpost summary\n  tfpost summary --dry-run\n  tfpost summary --dry-run --model envs/prod=prod.json --model envs/dev=dev.plan.txt"
+    )]
+    Summary(SummaryArgs),
+}
+
+/// `tfpost summary`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// Sum up this saved run of ROOT instead of reading the pull request's comments: the JSON
+    /// `tfpost parse` prints, or the plan or apply output itself; repeatable.
+    #[arg(long = "model", value_name = "ROOT=FILE", value_parser = parse_model)]
+    pub models: Vec<(String, PathBuf)>,
+    /// Print the summary instead of posting it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Heading of the summary (default "Terraform summary").
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub ci: CiArgs,
+}
+
+fn parse_model(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((root, file)) if !root.is_empty() && !file.is_empty() => {
+            Ok((root.to_string(), PathBuf::from(file)))
+        }
+        _ => Err(format!("expected ROOT=FILE, got `{text}`")),
+    }
 }
 
 /// `tfpost roots`.

@@ -111,7 +111,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Render(args) => render(args),
         Command::Roots(args) => roots(&args),
+        Command::Summary(args) => summary(&args),
     }
+}
+
+/// `tfpost summary`: the summary on stdout (`--dry-run`) or posted; notes on stderr.
+fn summary(args: &tfpost::cli::SummaryArgs) -> anyhow::Result<ExitCode> {
+    let request = tfpost::run::summary::SummaryRequest {
+        models: args.models.clone(),
+        dry_run: args.dry_run,
+        title: args.title.clone(),
+        config: args.config.config.clone(),
+        overrides: args.ci.overrides(),
+    };
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let (printed, notes) = tfpost::run::summary::summary(&request, &Env::from_process(), &cwd)
+        .map_err(anyhow::Error::msg)?;
+    for note in notes {
+        eprintln!("tfpost: {note}");
+    }
+    if let Some(text) = printed {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `tfpost roots`: one path a line, or a JSON array; findings as warnings on stderr.
@@ -247,6 +270,9 @@ fn run_terraform(kind: RunKind, args: &tfpost::cli::RunArgs) -> ExitCode {
     // The config lookup starts here; an unreadable working directory only loses the lookup.
     let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
     let mut post = Post::new(env.vars.clone(), cwd);
+    if let Input::Command(argv) = &input {
+        post = post.with_command(argv);
+    }
     ExitCode::from(tfpost::run::run(&settings, input, &env, &mut post, &log))
 }
 

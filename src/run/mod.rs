@@ -25,6 +25,7 @@ pub mod post;
 pub mod settings;
 mod signals;
 pub mod spool;
+pub mod summary;
 pub mod tee;
 
 use std::ffi::OsString;

@@ -32,6 +32,9 @@ use crate::render::{self, RenderContext};
 pub struct Post {
     env: Env,
     cwd: PathBuf,
+    /// The directory the wrapped command works in when it says so (`terraform -chdir=DIR`),
+    /// for the target key; `cwd` otherwise.
+    command_dir: Option<PathBuf>,
     /// Resolved by [`Delivery::prepare`], before the tee, and used by [`Delivery::deliver`].
     resolved: Option<Resolved>,
 }
@@ -41,9 +44,47 @@ impl Post {
         Post {
             env,
             cwd,
+            command_dir: None,
             resolved: None,
         }
     }
+
+    /// The target key follows the directory the wrapped command `argv` runs Terraform in, when
+    /// it names one: `terraform -chdir=DIR ...` (and OpenTofu's), or Terragrunt's
+    /// `--working-dir` / `--terragrunt-working-dir`. The config is still looked up from `cwd`.
+    pub fn with_command(mut self, argv: &[std::ffi::OsString]) -> Post {
+        self.command_dir = command_dir(argv).map(|dir| self.cwd.join(dir));
+        self
+    }
+}
+
+/// The working directory a Terraform command line asks for (see [`Post::with_command`]).
+/// Terraform reads `-chdir` only before the subcommand; Terragrunt's flag may come anywhere.
+pub fn command_dir(argv: &[std::ffi::OsString]) -> Option<PathBuf> {
+    let args: Vec<String> = argv
+        .iter()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    for arg in args.iter().take_while(|a| a.starts_with('-')) {
+        if let Some(dir) = arg
+            .strip_prefix("-chdir=")
+            .or_else(|| arg.strip_prefix("--chdir="))
+        {
+            return Some(PathBuf::from(dir)).filter(|d| !d.as_os_str().is_empty());
+        }
+    }
+    for (i, arg) in args.iter().enumerate() {
+        for flag in ["--working-dir", "--terragrunt-working-dir"] {
+            if let Some(dir) = arg.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+                return Some(PathBuf::from(dir));
+            }
+            if arg == flag {
+                return args.get(i + 1).map(PathBuf::from);
+            }
+        }
+    }
+    None
 }
 
 /// Everything resolved once per run, shared by the destinations.
@@ -223,7 +264,8 @@ impl Post {
         }
         let mut vars: BTreeMap<String, String> = config.vars.clone();
         vars.extend(settings.vars.clone());
-        let target_key = target_key(&vars, &self.cwd, &self.env);
+        let key_dir = self.command_dir.as_deref().unwrap_or(&self.cwd);
+        let target_key = target_key(&vars, key_dir, &self.env);
         let ctx = RenderContext {
             target: Some(target_key.clone()),
             title: config.title.clone(),
@@ -487,6 +529,8 @@ fn choose(settings: &RunSettings, setup: &Setup<'_>) -> Vec<Chosen> {
 /// repository root, with the workspace when it is not `default`.
 fn target_key(vars: &BTreeMap<String, String>, cwd: &Path, env: &Env) -> String {
     let dir = vars.get("target").cloned().unwrap_or_else(|| {
+        // `envs/prod/../staging` (a `-chdir` may hold one) is `envs/staging`.
+        let cwd = &normalised(cwd);
         let root = cwd.ancestors().find(|dir| dir.join(".git").exists());
         match root.and_then(|root| cwd.strip_prefix(root).ok()) {
             Some(rel) if rel.as_os_str().is_empty() => ".".to_string(),
@@ -498,6 +542,23 @@ fn target_key(vars: &BTreeMap<String, String>, cwd: &Path, env: &Env) -> String 
         Some(workspace) => format!("{dir} ({workspace})"),
         None => dir,
     }
+}
+
+/// `path` with `.` and `..` components resolved lexically (symbolic links are not followed).
+fn normalised(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -623,6 +684,39 @@ mod tests {
     }
 
     #[test]
+    fn the_wrapped_command_names_its_root() {
+        let dir = |args: &[&str]| {
+            let argv: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+            command_dir(&argv)
+        };
+        assert_eq!(
+            dir(&["terraform", "-chdir=envs/prod", "plan"]),
+            Some("envs/prod".into())
+        );
+        assert_eq!(
+            dir(&["tofu", "-chdir=a", "plan", "-out=x"]),
+            Some("a".into())
+        );
+        // Terraform reads `-chdir` only before the subcommand.
+        assert_eq!(dir(&["terraform", "plan", "-chdir=x"]), None);
+        assert_eq!(dir(&["terraform", "plan"]), None);
+        assert_eq!(dir(&["terraform", "-chdir=", "plan"]), None);
+        assert_eq!(
+            dir(&[
+                "terragrunt",
+                "plan",
+                "--terragrunt-working-dir",
+                "live/prod"
+            ]),
+            Some("live/prod".into())
+        );
+        assert_eq!(
+            dir(&["terragrunt", "--working-dir=live/dev", "plan"]),
+            Some("live/dev".into())
+        );
+    }
+
+    #[test]
     fn destinations_default_to_the_credentials_present_and_stdout_outside_ci() {
         let settings = RunSettings::new(RunKind::Plan);
         let in_ci = Some(Platform::Circleci);
@@ -658,5 +752,8 @@ mod tests {
         assert_eq!(target_key(&none, dir.path(), &Env::default()), ".");
         let vars: BTreeMap<String, String> = [("target".to_string(), "prod".to_string())].into();
         assert_eq!(target_key(&vars, &root, &Env::default()), "prod");
+        // A `-chdir` with `..` in it names the same root.
+        let via = dir.path().join("envs/dev/../prod");
+        assert_eq!(target_key(&none, &via, &Env::default()), "envs/prod");
     }
 }

@@ -47,45 +47,14 @@ fn fill_from_env(config: &mut Config, env: &Env) {
 }
 
 fn build(setup: &Setup<'_>) -> Result<Box<dyn Destination>, String> {
-    let (config, ci) = (setup.config, setup.ci);
-    let token = config
-        .github
-        .token
-        .as_ref()
-        .filter(|t| !t.is_empty())
-        .ok_or("no GitHub token: set GITHUB_TOKEN (or TFPOST_GITHUB_TOKEN)")?;
-    let (Some(owner), Some(repo)) = (ci.owner.clone(), ci.repo.clone()) else {
-        return Err(
-            "the repository is unknown: run in a supported CI or pass --owner and --repo".into(),
-        );
-    };
-    if ci.pr.is_none() && ci.sha.is_none() {
-        return Err("neither a pull request nor a commit is known: pass --pr or --sha".into());
-    }
-    let target = GithubTarget {
-        api_url: config
-            .github
-            .api_url
-            .clone()
-            .unwrap_or_else(|| "https://api.github.com".to_string()),
-        token: token.expose().to_string(),
-        owner,
-        repo,
-        pr: ci.pr,
-        sha: ci.sha.clone(),
-    };
+    let config = setup.config;
+    let target = target_of(config, setup.ci)?;
     let options = GithubOptions {
         patch: config.github.patch,
         overflow: config.github.overflow,
         labels: label_config(&config.github.labels, setup.ctx, setup.warn),
         login: None,
-        retry: RetryPolicy {
-            timeout: config.github.timeout_seconds.map_or(
-                RetryPolicy::default().timeout,
-                std::time::Duration::from_secs,
-            ),
-            ..RetryPolicy::default()
-        },
+        retry: retry_of(config),
     };
     // Only the Actions runner sets it, outside the checkout.
     let step_summary = setup
@@ -100,6 +69,48 @@ fn build(setup: &Setup<'_>) -> Result<Box<dyn Destination>, String> {
         target_key: setup.target_key.to_string(),
         step_summary,
     }))
+}
+
+/// Where this run's comments go: the API, the token, the repository, the pull request or
+/// commit; or why GitHub cannot be posted to (what the user can do about it).
+pub fn target_of(config: &Config, ci: &crate::ci::CiContext) -> Result<GithubTarget, String> {
+    let token = config
+        .github
+        .token
+        .as_ref()
+        .filter(|t| !t.is_empty())
+        .ok_or("no GitHub token: set GITHUB_TOKEN (or TFPOST_GITHUB_TOKEN)")?;
+    let (Some(owner), Some(repo)) = (ci.owner.clone(), ci.repo.clone()) else {
+        return Err(
+            "the repository is unknown: run in a supported CI or pass --owner and --repo".into(),
+        );
+    };
+    if ci.pr.is_none() && ci.sha.is_none() {
+        return Err("neither a pull request nor a commit is known: pass --pr or --sha".into());
+    }
+    Ok(GithubTarget {
+        api_url: config
+            .github
+            .api_url
+            .clone()
+            .unwrap_or_else(|| "https://api.github.com".to_string()),
+        token: token.expose().to_string(),
+        owner,
+        repo,
+        pr: ci.pr,
+        sha: ci.sha.clone(),
+    })
+}
+
+/// The retry policy the config asks for (`github.timeout_seconds`).
+pub fn retry_of(config: &Config) -> RetryPolicy {
+    RetryPolicy {
+        timeout: config.github.timeout_seconds.map_or(
+            RetryPolicy::default().timeout,
+            std::time::Duration::from_secs,
+        ),
+        ..RetryPolicy::default()
+    }
 }
 
 struct GithubDestination {

@@ -13,6 +13,7 @@ mod error;
 pub mod labels;
 pub mod marker;
 mod summary;
+pub use summary::SUMMARY_TARGET;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -22,7 +23,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use client::{GithubClient, RetryPolicy, Thread};
-pub use destination::{ID, REGISTRATION, label_config};
+pub use destination::{ID, REGISTRATION, label_config, retry_of, target_of};
 pub use error::GithubError;
 pub use labels::{LabelConfig, LabelSpec};
 pub use marker::{CommentKind, CommentMarker, LabelState};
