@@ -575,7 +575,9 @@ fn sigterm_while_a_post_hangs_writes_the_message_to_stderr_before_exiting_143() 
     assert!(stdout == input, "stdout is not the output byte for byte");
     assert!(stderr.contains("SIGTERM: stopping now"), "{stderr}");
     assert!(
-        stderr.contains("the comment for GitHub acme/infra#42, being posted:\n### Terraform plan"),
+        stderr.contains(
+            "the GitHub message for GitHub acme/infra#42 [envs/prod], being posted:\n### Terraform plan"
+        ),
         "{stderr}"
     );
     assert!(stderr.contains(COMMENT_DETAIL), "{stderr}");

@@ -52,10 +52,16 @@ pub fn github(rows: &[RootStatus], ctx: &SummaryContext) -> String {
     // Room for the closing note and the collapsed section's frame.
     let budget = BODY_MAX_CHARS - 1_000;
     let mut left_out = 0usize;
+    // Saved runs (`--model`) have no comments to link to: no empty column then.
+    let links = rows.iter().any(|r| r.link.is_some());
     if !changed.is_empty() {
-        out.push_str("| | Root | Resources | Comment |\n|:-:|---|---|---|\n");
+        out.push_str(if links {
+            "| | Root | Resources | Comment |\n|:-:|---|---|---|\n"
+        } else {
+            "| | Root | Resources |\n|:-:|---|---|\n"
+        });
         for (i, row) in changed.iter().enumerate() {
-            let line = github_row(row, true);
+            let line = github_row(row, true, links);
             if github_len(&out) + github_len(&line) > budget {
                 left_out += changed.len() - i;
                 break;
@@ -67,12 +73,17 @@ pub fn github(rows: &[RootStatus], ctx: &SummaryContext) -> String {
     if !unchanged.is_empty() {
         let _ = write!(
             out,
-            "<details><summary>✅ {} without changes</summary>\n\n| Root | Comment |\n|---|---|\n",
-            plural(unchanged.len(), "root")
+            "<details><summary>✅ {} without changes</summary>\n\n{}",
+            plural(unchanged.len(), "root"),
+            if links {
+                "| Root | Comment |\n|---|---|\n"
+            } else {
+                "| Root |\n|---|\n"
+            }
         );
         let mut shown = 0;
         for row in &unchanged {
-            let line = github_row(row, false);
+            let line = github_row(row, false, links);
             if left_out > 0 || github_len(&out) + github_len(&line) > budget {
                 break;
             }
@@ -92,12 +103,19 @@ pub fn github(rows: &[RootStatus], ctx: &SummaryContext) -> String {
     out
 }
 
-fn github_row(row: &RootStatus, with_result: bool) -> String {
+fn github_row(row: &RootStatus, with_result: bool, links: bool) -> String {
     let target = table_code(&shorten(&row.target));
     let stale = if row.stale { " ⏳ stale" } else { "" };
-    let comment = row.link.as_deref().map_or_else(String::new, comment_link);
+    let comment = if links {
+        format!(
+            " {} |",
+            row.link.as_deref().map_or_else(String::new, comment_link)
+        )
+    } else {
+        String::new()
+    };
     if !with_result {
-        return format!("| {target}{stale} | {comment} |\n");
+        return format!("| {target}{stale} |{comment}\n");
     }
     let (emoji, words) = row.result.label();
     let resources = if row.result == RootResult::Failed || row.counts.is_empty() {
@@ -105,7 +123,7 @@ fn github_row(row: &RootStatus, with_result: bool) -> String {
     } else {
         counts(row, |action, n| format!("{} {n}", action_square(action)))
     };
-    format!("| {emoji} | {target}{stale} | {resources} | {comment} |\n")
+    format!("| {emoji} | {target}{stale} | {resources} |{comment}\n")
 }
 
 /// A link to a root's comment: as an anchor on this page when it is one of this pull request's
@@ -406,6 +424,21 @@ mod tests {
         }
         let all = serde_json::to_string(&message.blocks).unwrap();
         assert!(all.contains("`xˋ &lt;!channel&gt; &amp;`"), "{all}");
+    }
+
+    #[test]
+    fn saved_runs_without_comments_get_no_link_column() {
+        let mut rows = many(12);
+        for row in &mut rows {
+            row.link = None;
+        }
+        let body = github(&rows, &SummaryContext::default());
+        assert!(
+            body.contains("| | Root | Resources |\n|:-:|---|---|\n"),
+            "{body}"
+        );
+        assert!(body.contains("| Root |\n|---|\n"), "{body}");
+        assert!(!body.contains("|  |"), "{body}");
     }
 
     #[test]
