@@ -175,14 +175,19 @@ impl GithubClient {
         if token.trim().is_empty() {
             return Err(GithubError::MissingToken);
         }
+        // The call's own timer ([`GithubClient::call`]) must be the one that fires for a request
+        // that was sent: it reports a timeout, which is never resent blindly. Had the transport's
+        // read timeout fired first (same length, a race), the hang would read as a broken
+        // connection and be retried. A connect timeout means nothing was sent: it may fire first.
+        let transport_timeout = policy.timeout + Duration::from_secs(5);
         let build = |base: &str| -> Result<Octocrab, GithubError> {
             Octocrab::builder()
                 .base_uri(base)
                 .map_err(|_| invalid("not a URL"))?
                 .personal_token(token.to_string())
                 .set_connect_timeout(Some(policy.timeout))
-                .set_read_timeout(Some(policy.timeout))
-                .set_write_timeout(Some(policy.timeout))
+                .set_read_timeout(Some(transport_timeout))
+                .set_write_timeout(Some(transport_timeout))
                 .build()
                 .map_err(|e| invalid(&redact(&e.to_string(), token)))
         };
