@@ -236,8 +236,13 @@ fn interrupt_through_tfpost(version: &str) {
         .unwrap_or_else(|| panic!("no dry-run message:\n{}", wrapped.stderr));
     assert!(message.contains("apply"), "{message}");
     if terraform_code != 0 {
-        // 0.13 reports an interrupted provisioner as a successful apply of nothing.
+        // 0.13 reports an interrupted provisioner as a successful apply of nothing. A failed one
+        // names the resource or only the interrupted command, depending on how far the apply
+        // got when the signal arrived.
         assert!(message.contains("failed"), "{message}");
-        assert!(message.contains("null_resource.slow"), "{message}");
+        assert!(
+            message.contains("null_resource.slow") || message.contains("signal: interrupt"),
+            "{message}"
+        );
     }
 }
