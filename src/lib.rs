@@ -7,6 +7,7 @@ pub mod ci;
 pub mod cli;
 pub mod config;
 pub mod env;
+pub mod http;
 pub mod message;
 pub mod model;
 pub mod notify;
