@@ -10,7 +10,7 @@ use crate::message::GithubMessage;
 use crate::model::Outcome;
 use crate::notify::github::{
     CommentKind, GithubNotifier, GithubOptions, LabelConfig, Overflow, PostRequest, SUMMARY_TARGET,
-    retry_of, target_of,
+    documented_login, retry_of, target_of,
 };
 use crate::render::summary::{SummaryContext, github};
 use crate::summary::{RootResult, RootStatus, ordered, status_of_saved};
@@ -63,7 +63,8 @@ pub fn summary(
             enabled: false,
             ..LabelConfig::default()
         },
-        login: None,
+        login: config.github.login.clone().filter(|l| !l.trim().is_empty()),
+        login_if_refused: documented_login(&config, env),
         retry: retry_of(&config),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -23,7 +23,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use client::{GithubClient, RetryPolicy, Thread};
-pub use destination::{ID, REGISTRATION, label_config, retry_of, target_of};
+pub use destination::{ID, REGISTRATION, documented_login, label_config, retry_of, target_of};
 pub use error::GithubError;
 pub use labels::{LabelConfig, LabelSpec};
 pub use marker::{CommentKind, CommentMarker, LabelState};
@@ -83,10 +83,13 @@ pub struct GithubOptions {
     pub patch: bool,
     pub overflow: Overflow,
     pub labels: LabelConfig,
-    /// The login tfpost posts as, when `GET /user` cannot tell (GitHub App installation tokens,
-    /// e.g. Actions' `GITHUB_TOKEN`, post as `github-actions[bot]`). When set, `GET /user` is
-    /// not called at all.
+    /// The login tfpost posts as (config `github.login`): its comments are tfpost's own. When
+    /// set, `GET /user` is not called at all.
     pub login: Option<String>,
+    /// The login GitHub documents for this kind of token, used when `GET /user` is refused
+    /// (installation tokens are): Actions' `GITHUB_TOKEN` writes as `github-actions[bot]`.
+    /// Unset and refused: no earlier comment is taken as tfpost's own.
+    pub login_if_refused: Option<String>,
     pub retry: RetryPolicy,
 }
 
@@ -550,10 +553,17 @@ impl GithubNotifier {
             // GitHub App installation tokens (Actions' GITHUB_TOKEN) get 403 "Resource not
             // accessible by integration" here; anything else is a real failure.
             Err(err @ (GithubError::Forbidden { .. } | GithubError::NotFound { .. })) => {
-                warnings.push(format!(
-                    "cannot tell which account the token belongs to ({err}); treating tfpost comments by any bot account as tfpost's own. Set the login (e.g. `github-actions[bot]`) in the config to check the author exactly"
-                ));
-                Ok(Author::AnyBot)
+                match &options.login_if_refused {
+                    Some(login) => Ok(Author::Login(login.clone())),
+                    // Any bot could carry tfpost's marker (another App's comment, a user's
+                    // copy): with no login to check, no comment is taken as tfpost's own.
+                    None => {
+                        warnings.push(format!(
+                            "cannot tell which account the token belongs to ({err}): no earlier comment is taken as tfpost's own, so none is hidden or edited and a new one is posted. Set `github.login` in the config to the account the token writes as (e.g. `my-app[bot]`)"
+                        ));
+                        Ok(Author::Unknown)
+                    }
+                }
             }
             Err(err) => Err(err),
         }
@@ -686,9 +696,12 @@ fn settlement(listed: &[Listed], own: &Own<'_>) -> Settlement {
     result
 }
 
+/// Whose comments are tfpost's own.
 enum Author {
+    /// The comments written by this login.
     Login(String),
-    AnyBot,
+    /// None: the token's account is not known, and a marker alone proves nothing.
+    Unknown,
 }
 
 impl Author {
@@ -698,7 +711,7 @@ impl Author {
         };
         match self {
             Author::Login(login) => user.login.eq_ignore_ascii_case(login),
-            Author::AnyBot => user.account_type == "Bot",
+            Author::Unknown => false,
         }
     }
 }
