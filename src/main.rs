@@ -84,7 +84,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let loaded = load_config(&config, &env)?;
                 let header = match (&loaded.path, loaded.format) {
                     (Some(path), Some(format)) => {
-                        format!("# from {} ({format} format)\n", path.display())
+                        let trust = match loaded.origin {
+                            Some(tfpost::config::Origin::Found) => {
+                                "found in the checkout: it may change presentation only"
+                            }
+                            _ => "named by the pipeline: trusted",
+                        };
+                        let mut header =
+                            format!("# from {} ({format} format, {trust})\n", path.display());
+                        for outer in &loaded.masks_from {
+                            header.push_str(&format!(
+                                "# mask: entries added from {}\n",
+                                outer.display()
+                            ));
+                        }
+                        header
                     }
                     _ => "# no config file found: defaults and environment\n".to_string(),
                 };
