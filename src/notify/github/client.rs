@@ -439,6 +439,30 @@ impl GithubClient {
         self.decode(&Method::GET, &path, &answer.body)
     }
 
+    /// Deletes a comment tfpost wrote (a racing duplicate of a comment edited in place). A
+    /// comment already gone (404) counts as deleted: the racing run may have deleted it first.
+    pub async fn delete_comment(
+        &self,
+        thread: &Thread,
+        comment_id: u64,
+    ) -> Result<(), GithubError> {
+        let (path, permission) = match thread {
+            Thread::PullRequest(_) => (
+                format!("{}/issues/comments/{comment_id}", self.repo_path()),
+                "pull-requests: write",
+            ),
+            Thread::Commit(_) => (
+                format!("{}/comments/{comment_id}", self.repo_path()),
+                "contents: write",
+            ),
+        };
+        match self.rest(Method::DELETE, &path, None, permission).await {
+            Ok(_) => Ok(()),
+            Err(err) if err.status() == Some(404) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Adds labels to a pull request; GitHub creates missing ones (colour `ededed`). Returns
     /// every label the pull request has afterwards.
     pub async fn add_labels(&self, pr: u64, names: &[String]) -> Result<Vec<Label>, GithubError> {
