@@ -356,6 +356,27 @@ fn summary_dry_run_prints_and_posts_nothing() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("`services/svc-00`"), "{stdout}");
     assert_eq!(pipeline.fake.comments_of(PR).len(), before);
+
+    // stdout as the destination prints it without posting; GitLab is not one.
+    let out = pipeline
+        .tfpost(pipeline.repo.path(), "sha-one")
+        .args(["summary", "--notify", "stdout"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("`services/svc-00`"));
+    assert_eq!(pipeline.fake.comments_of(PR).len(), before);
+    let out = pipeline
+        .tfpost(pipeline.repo.path(), "sha-one")
+        .args(["summary", "--notify", "gitlab"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not to gitlab"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A multi-threaded runtime that keeps serving the fake Slack while the test blocks on tfpost.
