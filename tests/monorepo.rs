@@ -161,6 +161,15 @@ impl Pipeline {
             .collect()
     }
 
+    /// Every summary comment, hidden ones included.
+    fn all_summaries(&self) -> Vec<FakeComment> {
+        self.fake
+            .comments_of(PR)
+            .into_iter()
+            .filter(|c| c.body.contains(SUMMARY_MARKER))
+            .collect()
+    }
+
     fn visible_root_comments(&self) -> Vec<FakeComment> {
         self.fake
             .visible_comments(PR)
@@ -320,23 +329,13 @@ fn two_summaries_racing_leave_one_summary_comment() {
         "both runs met at the gate"
     );
     // The summary is edited in place: the racing run's comment is deleted, not left hidden.
-    let summaries: Vec<_> = pipeline
-        .fake
-        .comments_of(PR)
-        .into_iter()
-        .filter(|c| c.body.contains(SUMMARY_MARKER))
-        .collect();
+    let summaries = pipeline.all_summaries();
     assert_eq!(summaries.len(), 1, "{summaries:#?}");
     assert_eq!(pipeline.visible_summaries().len(), 1);
     assert_eq!(pipeline.visible_root_comments().len(), 3);
     // The next run edits that one comment in place.
     pipeline.summary("sha-one");
-    let after: Vec<_> = pipeline
-        .fake
-        .comments_of(PR)
-        .into_iter()
-        .filter(|c| c.body.contains(SUMMARY_MARKER))
-        .collect();
+    let after = pipeline.all_summaries();
     assert_eq!(after.len(), 1);
     assert_eq!(after[0].id, summaries[0].id);
 }
