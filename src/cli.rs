@@ -95,6 +95,11 @@ pub struct SummaryArgs {
     /// Heading of the summary (default "Terraform summary").
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
+    /// Where the summary goes: github (one comment, edited in place), slack (one message per
+    /// run), stdout; comma-separated. Default: the config's `notify`, else every one that is
+    /// set up.
+    #[arg(long, value_name = "LIST", value_parser = parse_destination_list)]
+    pub notify: Option<DestinationList>,
     #[command(flatten)]
     pub config: ConfigArgs,
     #[command(flatten)]

@@ -137,6 +137,7 @@ fn summary(args: &tfpost::cli::SummaryArgs) -> anyhow::Result<ExitCode> {
         title: args.title.clone(),
         config: args.config.config.clone(),
         overrides: args.ci.overrides(),
+        notify: args.notify.clone().map(|list| list.0),
     };
     let cwd = std::env::current_dir().context("cannot read the working directory")?;
     let (printed, notes) = tfpost::run::summary::summary(&request, &Env::from_process(), &cwd)

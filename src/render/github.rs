@@ -251,6 +251,8 @@ struct Shown<'a> {
     destroy_more: usize,
     build_hint: &'a str,
     lists: Vec<ListShown<'a>>,
+    /// Resource changes the parser counted beyond the ones it keeps, of any action.
+    resources_left_out: usize,
     outputs: Option<&'a str>,
     drift: Vec<&'a str>,
     drift_more: usize,
@@ -430,6 +432,9 @@ impl<'r> Pieces<'r> {
             destroy_more: self.destroy_more,
             build_hint: &self.build_hint,
             lists,
+            resources_left_out: (self.report.left_out.resources
+                - self.report.left_out.destructive_resources)
+                as usize,
             outputs: if sel.outputs {
                 self.outputs.as_deref()
             } else {
@@ -1225,7 +1230,9 @@ fn destroy_block(
 ) -> (Option<String>, Vec<String>, usize) {
     let destroyed = report.resources_with(Action::Delete).count();
     let replaced = report.resources_with(Action::Replace).count();
-    if destroyed + replaced == 0 {
+    // Destroys and replacements beyond the resources the parser keeps: counted, never dropped.
+    let beyond = report.left_out.destructive_resources as usize;
+    if destroyed + replaced + beyond == 0 {
         return (None, Vec::new(), 0);
     }
     let failed_apply = kind == Kind::Apply && report.result == Outcome::Error;
@@ -1241,11 +1248,17 @@ fn destroy_block(
     if replaced > 0 {
         what.push(format!("{replace} **{}**", group_digits(replaced as u64)));
     }
-    let noun = if destroyed + replaced == 1 {
+    let noun = if destroyed + replaced + beyond == 1 {
         "resource"
     } else {
         "resources"
     };
+    if beyond > 0 {
+        what.push(format!(
+            "{destroy} or {replace} **{}** more",
+            group_digits(beyond as u64)
+        ));
+    }
     let what = what.join(" and ");
     let headline = match (kind, failed_apply) {
         (Kind::Plan, _) => format!("This plan {what} {noun}:"),
@@ -1280,7 +1293,7 @@ fn destroy_block(
         }
         items.push(item);
     }
-    let more = total - items.len();
+    let more = total - items.len() + beyond;
     (Some(headline), items, more)
 }
 

@@ -253,6 +253,20 @@ impl GithubClient {
         Ok(user.login)
     }
 
+    /// One comment of a thread, and the permission writing it takes.
+    fn comment_path(&self, thread: &Thread, comment_id: u64) -> (String, &'static str) {
+        match thread {
+            Thread::PullRequest(_) => (
+                format!("{}/issues/comments/{comment_id}", self.repo_path()),
+                "pull-requests: write",
+            ),
+            Thread::Commit(_) => (
+                format!("{}/comments/{comment_id}", self.repo_path()),
+                "contents: write",
+            ),
+        }
+    }
+
     fn repo_path(&self) -> String {
         format!(
             "/repos/{}/{}",
@@ -358,16 +372,7 @@ impl GithubClient {
         comment_id: u64,
         body: &str,
     ) -> Result<Comment, GithubError> {
-        let (path, permission) = match thread {
-            Thread::PullRequest(_) => (
-                format!("{}/issues/comments/{comment_id}", self.repo_path()),
-                "pull-requests: write",
-            ),
-            Thread::Commit(_) => (
-                format!("{}/comments/{comment_id}", self.repo_path()),
-                "contents: write",
-            ),
-        };
+        let (path, permission) = self.comment_path(thread, comment_id);
         let answer = self
             .rest(
                 Method::PATCH,
@@ -437,6 +442,21 @@ impl GithubClient {
             .rest(Method::GET, &path, None, "pull-requests: read")
             .await?;
         self.decode(&Method::GET, &path, &answer.body)
+    }
+
+    /// Deletes a comment tfpost wrote (a racing duplicate of a comment edited in place). A
+    /// comment already gone (404) counts as deleted: the racing run may have deleted it first.
+    pub async fn delete_comment(
+        &self,
+        thread: &Thread,
+        comment_id: u64,
+    ) -> Result<(), GithubError> {
+        let (path, permission) = self.comment_path(thread, comment_id);
+        match self.rest(Method::DELETE, &path, None, permission).await {
+            Ok(_) => Ok(()),
+            Err(err) if err.status() == Some(404) => Ok(()),
+            Err(err) => Err(err),
+        }
     }
 
     /// Adds labels to a pull request; GitHub creates missing ones (colour `ededed`). Returns

@@ -140,7 +140,8 @@ pub struct PostOutcome {
     pub action: PostAction,
     /// The URLs of the current comment(s), part 1 first.
     pub comment_urls: Vec<String>,
-    /// How many older comments of the target were hidden as outdated.
+    /// How many older comments of the target were hidden as outdated (or, for a comment
+    /// edited in place, deleted because a racing run created it at the same moment).
     pub hidden: usize,
     /// The labels of tfpost's set now on the pull request.
     pub labels: Vec<String>,
@@ -479,13 +480,42 @@ impl GithubNotifier {
                 })
             })
             .collect();
-        let outcome = settlement(&same_target, own);
-        if outcome.superseded {
-            warnings.push(
-                "another tfpost run for this target posted at the same moment, after this one: its comment is the current one, and this run's was hidden".to_string(),
-            );
+        let mut outcome = settlement(&same_target, own);
+        let mut deleted = 0;
+        if request.options.patch {
+            // One comment edited in place: a comment that a racing run (or a resent POST)
+            // created after this run listed the thread is removed, not hidden, so the thread
+            // keeps one comment for the target. Comments listed before stay as history.
+            let listed_before: std::collections::BTreeSet<u64> =
+                before.listing.comments.iter().map(|c| c.id).collect();
+            let racing: Vec<&Listed> = same_target
+                .iter()
+                .filter(|c| !listed_before.contains(&c.id))
+                .filter(|c| {
+                    outcome.duplicates.contains(&c.node_id) || outcome.outdated.contains(&c.node_id)
+                })
+                .collect();
+            for comment in racing {
+                match self.client.delete_comment(thread, comment.id).await {
+                    Ok(()) => {
+                        deleted += 1;
+                        outcome.duplicates.retain(|n| n != &comment.node_id);
+                        outcome.outdated.retain(|n| n != &comment.node_id);
+                    }
+                    Err(err) => warnings.push(format!(
+                        "cannot delete a comment posted at the same moment ({err}): it is hidden instead"
+                    )),
+                }
+            }
         }
-        self.hide(&outcome.duplicates, "DUPLICATE", warnings).await
+        if outcome.superseded {
+            warnings.push(format!(
+                "another tfpost run for this target posted at the same moment, after this one: its comment is the current one, and this run's was {}",
+                if request.options.patch { "removed" } else { "hidden" }
+            ));
+        }
+        deleted
+            + self.hide(&outcome.duplicates, "DUPLICATE", warnings).await
             + self.hide(&outcome.outdated, "OUTDATED", warnings).await
     }
 
