@@ -440,7 +440,8 @@ fn summary_goes_to_slack_as_one_message_routed_by_what_the_roots_do() {
     }
 
     // `--notify slack` with `slack.when: [destroy]` and a destroy channel: posted there only
-    // when some root destroys; GitHub is only read.
+    // when some root destroys; GitHub is only read. Channels come from a config the pipeline
+    // names.
     let config = pipeline.repo.path().join("tfpost.yaml");
     std::fs::write(
         &config,
@@ -450,6 +451,7 @@ fn summary_goes_to_slack_as_one_message_routed_by_what_the_roots_do() {
     let comments_before = pipeline.fake.comments_of(PR).len();
     let mut cmd = pipeline.tfpost(pipeline.repo.path(), "sha-one");
     with_slack(&mut cmd);
+    cmd.env("TFPOST_CONFIG", &config);
     let out = cmd.args(["summary", "--notify", "slack"]).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
