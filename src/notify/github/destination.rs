@@ -218,7 +218,7 @@ pub fn label_config(
         LabelSpec {
             name,
             color: label.color.clone(),
-            description: fallback.description,
+            description: label.description.clone().unwrap_or(fallback.description),
         }
     };
     let defaults = LabelConfig::default();
