@@ -57,9 +57,13 @@ fn command_line_error(err: clap::Error) -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Parse { file } => {
+        Command::Parse { file, kind } => {
             let input = read_input(file.as_deref())?;
-            let report = parse(&input, ParseOptions::default())
+            let options = ParseOptions {
+                kind: kind.map(Into::into),
+                ..ParseOptions::default()
+            };
+            let report = parse(&input, options)
                 .with_context(|| format!("cannot parse {}", display_input(file.as_deref())))?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             serde_json::to_writer_pretty(&mut out, &report)?;

@@ -150,3 +150,37 @@ fn a_template_doing_endless_work_is_stopped_and_the_built_in_comment_printed() {
             .stdout(predicate::str::starts_with("### Terraform plan"));
     }
 }
+
+/// `tfpost parse --kind`: what the text is when it cannot tell by itself.
+#[test]
+fn parse_kind_forces_plan_or_apply() {
+    let model = |args: &[&str], input: &str| -> serde_json::Value {
+        let out = tfpost()
+            .arg("parse")
+            .args(args)
+            .write_stdin(input.to_string())
+            .assert()
+            .success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    // An apply that failed before changing anything prints no apply progress: only the flag
+    // says it was an apply.
+    let failed_early = "\nError: error configuring Terraform AWS Provider: no valid credential sources found\n\n  with provider[\"registry.terraform.io/hashicorp/aws\"],\n  on main.tf line 1, in provider \"aws\":\n   1: provider \"aws\" {\n\n";
+    let detected = model(&[], failed_early);
+    assert_eq!(detected["kind"], "plan");
+    assert_eq!(detected["result"], "error");
+    let forced = model(&["--kind", "apply"], failed_early);
+    assert_eq!(forced["kind"], "apply");
+    assert_eq!(forced["result"], "error");
+    assert_eq!(forced["errors"][0]["file"], "main.tf");
+
+    let apply = std::fs::read_to_string("fixtures/tf-1.15.5/apply-failure.apply.txt").unwrap();
+    assert_eq!(model(&[], &apply)["kind"], "apply");
+    assert_eq!(model(&["--kind=plan"], &apply)["kind"], "plan");
+
+    tfpost()
+        .args(["parse", "--kind", "destroy", KITCHEN_SINK])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("possible values: plan, apply"));
+}

@@ -262,6 +262,12 @@ impl Post {
         if settings.message.is_some() {
             config.message.clone_from(&settings.message);
         }
+        if let Some(patch) = settings.patch {
+            config.github.patch = patch;
+        }
+        if let Some(overflow) = settings.overflow {
+            config.github.overflow = overflow;
+        }
         let mut vars: BTreeMap<String, String> = config.vars.clone();
         vars.extend(settings.vars.clone());
         let key_dir = self.command_dir.as_deref().unwrap_or(&self.cwd);

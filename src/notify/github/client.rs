@@ -99,6 +99,9 @@ pub struct Label {
     pub name: String,
     #[serde(default)]
     pub color: String,
+    /// GitHub answers `null` for a label without one.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// Where comments live: a pull request (its issue thread) or a commit.
@@ -517,7 +520,10 @@ impl GithubClient {
         description: &str,
     ) -> Result<(), GithubError> {
         let path = format!("{}/labels/{}", self.repo_path(), encode_segment(name));
-        let body = json!({ "color": color, "description": description });
+        let mut body = json!({ "description": description });
+        if !color.is_empty() {
+            body["color"] = json!(color);
+        }
         self.rest(Method::PATCH, &path, Some(body), "issues: write")
             .await?;
         Ok(())

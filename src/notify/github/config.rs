@@ -81,6 +81,7 @@ impl Default for LabelsConfig {
             error: Label {
                 name: String::new(),
                 color: "b60205".to_string(),
+                description: None,
                 enabled: false,
             },
         }
@@ -96,6 +97,9 @@ pub struct Label {
     pub name: String,
     /// Colour as 6 hex digits, no `#`.
     pub color: String,
+    /// Description shown with the label on GitHub (at most 100 characters). Unset: tfpost's
+    /// own ("Terraform plan destroys resources", ...).
+    pub description: Option<String>,
     /// Set this label.
     pub enabled: bool,
 }
@@ -107,6 +111,7 @@ impl Label {
         Label {
             name: format!("{prefix}{name}"),
             color: color.to_string(),
+            description: None,
             enabled: true,
         }
     }

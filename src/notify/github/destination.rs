@@ -229,7 +229,7 @@ pub fn label_config(
         LabelSpec {
             name,
             color: label.color.clone(),
-            description: fallback.description,
+            description: label.description.clone().unwrap_or(fallback.description),
         }
     };
     let defaults = LabelConfig::default();
