@@ -150,3 +150,91 @@ fn a_template_doing_endless_work_is_stopped_and_the_built_in_comment_printed() {
             .stdout(predicate::str::starts_with("### Terraform plan"));
     }
 }
+
+/// OpenTofu (and Terraform with `removed { lifecycle { destroy = false } }`) counts forgotten
+/// resources in its summary line; a template's `result` must say it as printed.
+#[test]
+fn a_templates_result_keeps_the_forget_count() {
+    let plan = std::fs::read_to_string("fixtures/tf-1.15.5/removed-forget.plan.txt")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .replace(
+            "Plan: 0 to add, 0 to change, 1 to destroy.",
+            "Plan: 0 to add, 0 to change, 1 to destroy, 1 to forget.",
+        );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let template = dir.path().join("result.md");
+    std::fs::write(&template, "{{ result }}\n").unwrap_or_else(|e| panic!("{e}"));
+    tfpost()
+        .args(["render", "-", "--template"])
+        .arg(&template)
+        .write_stdin(plan.clone())
+        .assert()
+        .success()
+        .stdout("Plan: 0 to add, 0 to change, 1 to destroy, 1 to forget.\n");
+    // The built-in comment quotes the same line.
+    tfpost()
+        .args(["render", "-"])
+        .write_stdin(plan)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "as printed: `Plan: 0 to add, 0 to change, 1 to destroy, 1 to forget.`",
+        ));
+}
+
+/// The colour bar under the counts: always 20 squares, whatever the counts.
+#[test]
+fn the_colour_bar_has_twenty_squares() {
+    let squares = ['🟥', '🟧', '🟩', '🟨', '🟦', '🟪', '🟫', '⬜'];
+    for fixture in [
+        KITCHEN_SINK,
+        "fixtures/tf-1.15.5/mixed.plan.txt",
+        "fixtures/tf-1.15.5/removed-forget.plan.txt",
+        "fixtures/tf-1.15.5/import-update-create.plan.txt",
+    ] {
+        let out = tfpost()
+            .args(["render", fixture])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let bar = text
+            .lines()
+            .find(|line| !line.is_empty() && line.chars().all(|c| squares.contains(&c)))
+            .unwrap_or_else(|| panic!("{fixture}: no colour bar in\n{text}"));
+        assert_eq!(bar.chars().count(), 20, "{fixture}: {bar}");
+    }
+}
+
+/// A plan's text rendered as an apply is not "applied", and no `Apply complete!` line is
+/// quoted that the text does not hold.
+#[test]
+fn a_plan_rendered_as_an_apply_invents_nothing() {
+    let plan = "fixtures/tf-1.15.5/mixed.plan.txt";
+    let out = tfpost()
+        .args(["render", plan, "--kind", "apply"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("✅ applied"), "{text}");
+    assert!(!text.contains("as printed: `Apply complete!"), "{text}");
+    assert!(
+        text.starts_with("### Terraform apply — ⚠️ not applied: no `Apply complete!` line"),
+        "{text}"
+    );
+    assert!(
+        text.contains("as printed: `Plan: 3 to add, 0 to change, 2 to destroy.`"),
+        "{text}"
+    );
+    let slack = tfpost()
+        .args(["render", plan, "--kind", "apply", "--target", "slack"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let json = String::from_utf8_lossy(&slack.stdout);
+    assert!(json.contains("apply did not complete"), "{json}");
+    assert!(!json.contains("*Resources:*"), "{json}");
+    assert!(
+        json.contains("*Planned:* 3 to add, 0 to change, 2 to destroy."),
+        "{json}"
+    );
+}
