@@ -359,6 +359,10 @@ pub struct RenderArgs {
     /// and the error reported on stderr.
     #[arg(long)]
     pub template: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub ci: CiArgs,
 }
 
 /// Where a rendered message goes.
