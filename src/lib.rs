@@ -16,3 +16,4 @@ pub mod render;
 pub mod roots;
 pub mod run;
 pub mod summary;
+pub mod words;
