@@ -59,10 +59,10 @@ port=$(cat "$work/port")
 plan=fixtures/tf-1.15.5/mixed.plan.txt
 code=0
 env -i PATH="$PATH" GITHUB_TOKEN=ghp_benchmarkbenchmarkbenchmarkbenchmark \
-  GITHUB_API_URL="http://127.0.0.1:$port" GITHUB_REPOSITORY=acme/infra \
-  /usr/bin/time -f '%M' -o "$work/rss" "$bin" plan --pr 42 < "$plan" > "$work/out" 2> "$work/err" || code=$?
+  GITHUB_API_URL="http://127.0.0.1:$port" \
+  /usr/bin/time -f '%M' -o "$work/rss" "$bin" plan --notify github --owner acme --repo infra --pr 42 < "$plan" > "$work/out" 2> "$work/err" || code=$?
 
-cmp -s "$plan" "$work/out" || { echo "stdout is not the plan byte for byte" >&2; exit 1; }
+cmp -s "$plan" "$work/out" || { echo "stdout is not the plan byte for byte" >&2; cat "$work/err" >&2; exit 1; }
 grep -q "the answer is larger than 16 MiB" "$work/err" || { cat "$work/err" >&2; exit 1; }
 printf '| server | exit code | peak RSS |\n|---|---|---|\n'
 printf '| 100 MB answer to every request | %s | %s MiB |\n' "$code" "$(( $(tail -1 "$work/rss") / 1024 ))"

@@ -752,6 +752,19 @@ fn failures_are_typed_retried_where_safe_and_never_show_the_token() {
     assert!(err.to_string().contains("unencrypted"), "{err}");
     texts.push(format!("{err} {err:?} {remote:?}"));
 
+    // A token that cannot be an HTTP header: an error naming the variable, nothing sent.
+    let sent_before = gitlab.requests().len();
+    let mut broken = good.clone();
+    broken.token = GitlabToken::Private("glpat-first\nsecond".into());
+    let err = post_plan(&broken, "x\n", Outcome::Changes, false, &options()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("GITLAB_TOKEN") && text.contains("a line break at character 12"),
+        "{text}"
+    );
+    assert!(!text.contains("second"), "{text}");
+    assert_eq!(gitlab.requests().len(), sent_before);
+
     for text in texts {
         assert!(!text.contains(TOKEN) && !text.contains(JOB_TOKEN), "{text}");
     }

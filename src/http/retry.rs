@@ -339,6 +339,21 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_defaults() {
+        // docs/github.md, docs/gitlab.md and docs/slack.md state these numbers.
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.timeout, Duration::from_secs(30));
+        assert_eq!(policy.max_attempts, 4);
+        assert_eq!(
+            (1..4)
+                .map(|n| policy.backoff(n).as_secs())
+                .collect::<Vec<_>>(),
+            [1, 2, 4]
+        );
+        assert_eq!(policy.max_total_wait, Duration::from_secs(90));
+    }
+
+    #[test]
     fn a_final_failure_stops_at_once() {
         let retrier = Retrier::new(quick());
         let result = run(retrier.send(Idempotency::Repeatable, || async {
