@@ -31,8 +31,9 @@ pub(super) fn builtin(name: &str) -> Option<&'static str> {
         "error_messages" => {
             "{{if .ErrorMessages}}\n## :warning: Errors\n{{range .ErrorMessages}}\n* {{. -}}\n{{- end}}{{end}}"
         }
+        // tfcmt's default plan template calls this unconditionally: the test is inside.
         "deletion_warning" => {
-            "### :warning: Resource Deletion will happen :warning:\nThis plan deletes resources. Check the plan result very carefully before you apply it!"
+            "{{if .HasDestroy}}\n### :warning: Resource Deletion will happen :warning:\nThis plan contains resource delete operation. Please check the plan result very carefully!\n{{end}}"
         }
         _ => return None,
     })

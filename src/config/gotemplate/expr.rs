@@ -173,8 +173,9 @@ fn root_field(path: &[String]) -> Result<Expr, String> {
         return Err("`.` (the whole template data) as a value".into());
     };
     let (src, kind) = match first.as_str() {
-        "Title" => ("title", Kind::Scalar),
-        "Message" => ("message", Kind::Scalar),
+        // Unset, they print nothing (Go's empty string), never minijinja's `none`.
+        "Title" => ("(title or \"\")", Kind::Scalar),
+        "Message" => ("(message or \"\")", Kind::Scalar),
         "Result" => ("result", Kind::Scalar),
         // tfnotify's `.Body`; tfcmt's `.CombinedOutput` / `.ChangedResult` / `.Stdout` are the
         // same details the renderer's `body` holds.

@@ -22,26 +22,49 @@ fn render(src: &str, ctx: Value) -> String {
     env.render_str(src, ctx).unwrap()
 }
 
+fn data_map() -> std::collections::BTreeMap<&'static str, Value> {
+    std::collections::BTreeMap::from([
+        ("title", Value::from("## Plan for prod")),
+        ("message", Value::from("by CI")),
+        (
+            "result",
+            Value::from("Plan: 1 to add, 0 to change, 1 to destroy."),
+        ),
+        ("body", Value::from("  # aws_s3_bucket.a will be created")),
+        ("link", Value::from("https://ci.example.com/build/1")),
+        ("target", Value::from("envs/prod")),
+        (
+            "vars",
+            Value::from_iter([("target", "prod"), ("with-dash", "d")]),
+        ),
+        ("has_destroy", Value::from(true)),
+        ("has_error", Value::from(false)),
+        ("created_resources", Value::from(vec!["aws_s3_bucket.a"])),
+        ("updated_resources", Value::from(Vec::<String>::new())),
+        ("deleted_resources", Value::from(vec!["aws_instance.old"])),
+        ("replaced_resources", Value::from(Vec::<String>::new())),
+        ("imported_resources", Value::from(Vec::<String>::new())),
+        (
+            "moved_resources",
+            Value::from(vec![context! { before => "a.x", after => "a.y" }]),
+        ),
+        (
+            "warnings",
+            Value::from(vec![
+                context! { summary => "Deprecated attribute", detail => "" },
+            ]),
+        ),
+        (
+            "errors",
+            Value::from(vec![
+                context! { summary => "Invalid reference", detail => "" },
+            ]),
+        ),
+    ])
+}
+
 fn data() -> Value {
-    context! {
-        title => "## Plan for prod",
-        message => "by CI",
-        result => "Plan: 1 to add, 0 to change, 1 to destroy.",
-        body => "  # aws_s3_bucket.a will be created",
-        link => "https://ci.example.com/build/1",
-        target => "envs/prod",
-        vars => Value::from_iter([("target", "prod"), ("with-dash", "d")]),
-        has_destroy => true,
-        has_error => false,
-        created_resources => vec!["aws_s3_bucket.a"],
-        updated_resources => Vec::<String>::new(),
-        deleted_resources => vec!["aws_instance.old"],
-        replaced_resources => Vec::<String>::new(),
-        imported_resources => Vec::<String>::new(),
-        moved_resources => vec![context! { before => "a.x", after => "a.y" }],
-        warnings => vec![context! { summary => "Deprecated attribute", detail => "" }],
-        errors => vec![context! { summary => "Invalid reference", detail => "" }],
-    }
+    Value::from_iter(data_map())
 }
 
 #[test]
@@ -50,7 +73,7 @@ fn fields_if_else_and_trimming() {
     let out = translate(src, &raw()).unwrap();
     assert_eq!(
         out,
-        "{{ title }}{% if has_destroy %}\n!{% else %}\nok{% endif %} [{{ vars.target }}]"
+        "{{ (title or \"\") }}{% if has_destroy %}\n!{% else %}\nok{% endif %} [{{ vars.target }}]"
     );
     assert_eq!(render(&out, data()), "## Plan for prod\n! [prod]");
 }
@@ -128,7 +151,10 @@ fn malformed_templates_are_errors_not_panics() {
         let _ = translate(src, &raw());
         let _ = translate(src, &TranslateOptions::default());
     }
-    assert_eq!(translate("é{{.Title}}ü", &raw()).unwrap(), "é{{ title }}ü");
+    assert_eq!(
+        translate("é{{.Title}}ü", &raw()).unwrap(),
+        "é{{ (title or \"\") }}ü"
+    );
 }
 
 #[test]
@@ -148,7 +174,7 @@ fn tfcmt_builtin_sub_templates() {
     let out = translate(src, &TranslateOptions::default()).unwrap();
     let rendered = render(&out, data());
     assert!(
-        rendered.starts_with("## Plan Result (prod)\n### :warning: Resource Deletion"),
+        rendered.starts_with("## Plan Result (prod)\n\n### :warning: Resource Deletion"),
         "{rendered}"
     );
     assert!(
@@ -199,9 +225,8 @@ fn literal_jinja_syntax_in_text_stays_literal() {
 #[test]
 fn comments_and_variables() {
     let src = "{{/* a comment */}}{{ $t := .Vars.target }}{{ $t }}-{{ printf \"%s\" $t | print }}";
-    let err = translate(src, &raw()).unwrap_err();
-    assert_eq!(err.line, 1);
-    assert!(err.what.contains("printf"), "{err}");
+    let out = translate(src, &raw()).unwrap();
+    assert_eq!(render(&out, data()), "prod-prod");
     let out = translate("{{/* c */}}{{ $t := .Vars.target }}[{{ $t }}]", &raw()).unwrap();
     assert_eq!(render(&out, data()), "[prod]");
 }
@@ -224,6 +249,109 @@ fn unsupported_constructs_name_their_line() {
     ] {
         let err = translate(src, &raw()).unwrap_err();
         assert_eq!(err.line, line, "{src}: {err}");
+        assert!(err.what.contains(what), "{src}: {err}");
+    }
+}
+
+#[test]
+fn deletion_warning_only_when_something_is_destroyed() {
+    // tfcmt's default plan template calls it unconditionally; the sub-template tests.
+    let src = "{{template \"deletion_warning\" .}}|";
+    let out = translate(src, &TranslateOptions::default()).unwrap();
+    assert!(render(&out, data()).contains("Resource Deletion will happen"));
+    let mut add_only = data_map();
+    add_only.insert("has_destroy", Value::from(false));
+    add_only.insert("deleted_resources", Value::from(Vec::<String>::new()));
+    assert_eq!(render(&out, Value::from_iter(add_only)).trim(), "|");
+}
+
+#[test]
+fn unset_title_and_message_print_nothing() {
+    let mut ctx = data_map();
+    ctx.insert("title", Value::from(()));
+    ctx.insert("message", Value::from(()));
+    let ctx = Value::from_iter(ctx);
+    for opts in [raw(), TranslateOptions::default()] {
+        let out = translate("[{{ .Title }}][{{ .Message }}]", &opts).unwrap();
+        assert_eq!(render(&out, ctx.clone()), "[][]", "{out}");
+    }
+}
+
+#[test]
+fn sprig_functions_of_the_documented_examples() {
+    for (src, want) in [
+        (r#"{{ .Vars.target | trimPrefix "pr" }}"#, "od"),
+        (r#"{{ trimPrefix "x" .Vars.target }}"#, "prod"),
+        (r#"{{ .Vars.target | trimSuffix "od" }}"#, "pr"),
+        (r#"{{ trimSuffix "" .Vars.target }}"#, "prod"),
+        (
+            r#"{{ if contains "1 to destroy" .Result }}yes{{ end }}"#,
+            "yes",
+        ),
+        (r#"{{ replace "prod" "dev" .Vars.target }}"#, "dev"),
+        (r#"{{ .Vars.target | upper }} {{ "A" | lower }}"#, "PROD a"),
+        (r#"{{ .Vars.missing | default "none" }}"#, "none"),
+        (r#"{{ default "none" .Vars.target }}"#, "prod"),
+        (
+            r#"{{ .Vars.target | quote }} {{ squote "a" }}"#,
+            "\"prod\" 'a'",
+        ),
+        (
+            r#"{{ .CreatedResources | toJson }}"#,
+            "[\"aws_s3_bucket.a\"]",
+        ),
+        (r#"{{ "a\nb" | indent 2 }}"#, "  a\n  b"),
+        (r#"x{{ "a\nb" | nindent 2 }}"#, "x\n  a\n  b"),
+        (
+            r#"{{ printf "%s has %d: %q %%" .Vars.target (len .CreatedResources) "x" }}"#,
+            "prod has 1: \"x\" %",
+        ),
+        (r#"{{ range list "a" "b" }}{{ . }};{{ end }}"#, "a;b;"),
+        (
+            r#"{{ if has "prod" (list "dev" "prod") }}in{{ end }}"#,
+            "in",
+        ),
+        (r#"{{ join ", " .DeletedResources }}"#, "aws_instance.old"),
+        (
+            r#"{{ ternary "d" "n" .HasDestroy }} {{ coalesce .Vars.missing "c" }}"#,
+            "d c",
+        ),
+        (
+            r#"{{ add 1 2 }} {{ sub 5 2 }} {{ len (splitList "/" "a/b/c") }}"#,
+            "3 3 3",
+        ),
+        (
+            r#"{{ title "hello" }} {{ trim "  x  " }} {{ substr 0 2 "abcd" }} {{ trunc 3 "abcdef" }}"#,
+            "Hello x ab abc",
+        ),
+        (
+            r#"{{ print "a" "b" }} {{ cat "a" "b" }} {{ repeat 3 "ab" }} {{ nospace "a b" }}"#,
+            "ab a b ababab ab",
+        ),
+        (
+            r#"{{ if hasKey .Vars "target" }}k{{ end }}{{ if empty .Vars.missing }}e{{ end }}"#,
+            "ke",
+        ),
+    ] {
+        let out = translate(src, &raw()).unwrap_or_else(|e| panic!("{src}: {e}"));
+        assert_eq!(render(&out, data()), want, "{src} -> {out}");
+    }
+}
+
+#[test]
+fn printf_is_checked_while_translating() {
+    for (src, what) in [
+        (r#"{{ printf "%s %s" "a" }}"#, "more verbs"),
+        (r#"{{ printf "%s" "a" "b" }}"#, "fewer verbs"),
+        (r#"{{ printf "%5.2f" 1 }}"#, "verb `%5`"),
+        (r#"{{ printf .Title }}"#, "not a string literal"),
+        (r#"{{ indent .Vars.n "a" }}"#, "not a number"),
+        (
+            r#"{{ regexReplaceAll "a" "b" "c" }}"#,
+            "function `regexReplaceAll`",
+        ),
+    ] {
+        let err = translate(src, &raw()).unwrap_err();
         assert!(err.what.contains(what), "{src}: {err}");
     }
 }
