@@ -382,7 +382,7 @@ fn tfnotify_github_config() {
     let plan = c.templates.plan.as_deref().unwrap();
     assert!(
         plan.starts_with(
-            "{% with title = title or \"## Plan result\" %}{{ (title or \"\") | html_escape }} <sup>[CI link]( {{ link | html_escape }} )</sup>\n"
+            "{% with title = title or \"## Plan result\" %}{{ (title or \"\") }} <sup>[CI link]( {{ link | html_escape }} )</sup>\n"
         ),
         "{plan}"
     );

@@ -226,7 +226,12 @@ fn root_field(path: &[String]) -> Result<Expr, String> {
     Ok(Expr {
         src: src.into(),
         kind,
-        safe: matches!(first.as_str(), "HasDestroy" | "HasError" | "ExitCode"),
+        // The title and message come from the pipeline (`--title`, the config), not from the
+        // plan: Markdown the user wrote (`## Plan result`), printed as it is.
+        safe: matches!(
+            first.as_str(),
+            "HasDestroy" | "HasError" | "ExitCode" | "Title" | "Message"
+        ),
         boolean: matches!(first.as_str(), "HasDestroy" | "HasError"),
     })
 }

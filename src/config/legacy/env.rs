@@ -21,8 +21,10 @@ pub struct ToolMasks {
 
 /// A `TFCMT_MASKS` item tfpost cannot use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("TFCMT_MASKS item `{item}`: {reason}")]
+#[error("TFCMT_MASKS item {position} (`{item}`): {reason}")]
 pub struct MaskError {
+    /// 1-based, so the item can be found when its text is itself masked in the message.
+    pub position: usize,
     pub item: String,
     pub reason: String,
 }
@@ -40,8 +42,13 @@ pub fn masks(env: &Env) -> (ToolMasks, Vec<MaskError>) {
         .get("TFCMT_MASKS_SEPARATOR")
         .filter(|s| !s.is_empty())
         .unwrap_or(DEFAULT_SEPARATOR);
-    for item in list.split(separator).filter(|i| !i.trim().is_empty()) {
+    for (index, item) in list
+        .split(separator)
+        .filter(|i| !i.trim().is_empty())
+        .enumerate()
+    {
         let error = |reason: String| MaskError {
+            position: index + 1,
             item: item.to_string(),
             reason,
         };
@@ -133,7 +140,9 @@ mod tests {
         assert_eq!(m.values, vec!["(".to_string(), "b-secret".to_string()]);
         let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(said.len(), 3, "{said:?}");
-        assert!(said[0].contains("`env:A;env:B`") && said[0].contains("TFCMT_MASKS_SEPARATOR"));
+        assert!(
+            said[0].contains("item 1 (`env:A;env:B`)") && said[0].contains("TFCMT_MASKS_SEPARATOR")
+        );
         assert!(said[1].contains("not a regular expression"));
         assert!(said[2].contains("expected `env:NAME`"));
     }
