@@ -15,3 +15,4 @@ pub mod render;
 pub mod roots;
 pub mod run;
 pub mod summary;
+pub mod words;

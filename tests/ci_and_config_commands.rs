@@ -129,10 +129,25 @@ fn ci_config_section_applies_and_flags_win() {
         "ci:\n  owner: fromfile\n  repo: infra\n  pr: $PR\n",
     )
     .unwrap();
+    // A config found in the checkout does not say where messages go.
+    let found = tfpost(dir.path())
+        .arg("ci")
+        .env("PR", "12")
+        .assert()
+        .success();
+    let ctx = json(&found.get_output().stdout);
+    assert_eq!(ctx["repo"], serde_json::Value::Null);
+    let stderr = String::from_utf8_lossy(&found.get_output().stderr);
+    assert!(
+        stderr.contains("tfpost.yaml:3: `ci.repo` is not read from a config found in the checkout"),
+        "{stderr}"
+    );
+    // Named by the pipeline, it does.
     let ctx = json(
         &tfpost(dir.path())
             .args(["ci", "--owner", "fromflag"])
             .env("PR", "12")
+            .env("TFPOST_CONFIG", "tfpost.yaml")
             .assert()
             .success()
             .get_output()
@@ -178,6 +193,8 @@ fn config_show_masks_secrets() {
                 "https://hooks.slack.com/services/T0/B0/xyz",
             ),
             ("DEPLOY_KEY", "dk-very-secret"),
+            // A config found in the checkout expands only the variables the pipeline allows.
+            ("TFPOST_ALLOW_ENV", "DEPLOY_KEY"),
         ])
         .assert()
         .success()
@@ -208,7 +225,10 @@ fn config_show_reads_a_tfcmt_config_and_warns() {
         .clone();
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stdout.contains("(tfcmt format)"), "{stdout}");
+    assert!(
+        stdout.contains("(tfcmt format, found in the checkout: it may change presentation only)"),
+        "{stdout}"
+    );
     assert!(
         stderr.contains(
             "tfcmt.yaml:5: unsupported in tfcmt template `terraform.plan.template`: `.Stderr`"

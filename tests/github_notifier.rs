@@ -811,7 +811,7 @@ async fn github_enterprise_paths_and_graphql_endpoint() {
 }
 
 #[tokio::test]
-async fn app_tokens_fall_back_to_bot_authors_or_the_configured_login() {
+async fn app_tokens_own_only_the_configured_or_documented_login_never_any_bot() {
     let fake = fake();
     fake.add_token("ghs_apptoken123456", "github-actions[bot]", "Bot");
     let t = GithubTarget {
@@ -823,6 +823,13 @@ async fn app_tokens_fall_back_to_bot_authors_or_the_configured_login() {
         PR,
         "mallory",
         "User",
+        "<!-- tfpost:v1 {\"target\":\"envs/prod\",\"kind\":\"plan\",\"hash\":\"x\",\"run\":\"r\"} -->\nfake",
+    );
+    // Nor another bot's.
+    let forged = fake.seed_comment(
+        PR,
+        "renovate[bot]",
+        "Bot",
         "<!-- tfpost:v1 {\"target\":\"envs/prod\",\"kind\":\"plan\",\"hash\":\"x\",\"run\":\"r\"} -->\nfake",
     );
     let first = post(
@@ -841,6 +848,10 @@ async fn app_tokens_fall_back_to_bot_authors_or_the_configured_login() {
         "{:?}",
         first.warnings
     );
+    assert_eq!(
+        first.hidden, 0,
+        "no login: nothing is taken as tfpost's own"
+    );
     let configured = GithubOptions {
         login: Some("github-actions[bot]".into()),
         ..options()
@@ -857,14 +868,37 @@ async fn app_tokens_fall_back_to_bot_authors_or_the_configured_login() {
     assert!(second.warnings.is_empty(), "{:?}", second.warnings);
     assert!(!fake.requests().iter().any(|r| r.path == "/user"));
     assert_eq!(second.hidden, 1);
-    assert!(
-        fake.comments_of(PR)
-            .iter()
-            .find(|c| c.id == pasted)
-            .unwrap()
-            .minimized
-            .is_none()
-    );
+    // The login GitHub documents for the token (Actions' `github-actions[bot]`) when
+    // `GET /user` is refused.
+    let documented = GithubOptions {
+        login_if_refused: Some("github-actions[bot]".into()),
+        ..options()
+    };
+    let third = post(
+        &t,
+        &plan_body("+ c", "1", "https://ci/1"),
+        &Run::default(),
+        &documented,
+    )
+    .await
+    .unwrap();
+    assert!(third.warnings.is_empty(), "{:?}", third.warnings);
+    let own_visible = fake
+        .visible_comments(PR)
+        .into_iter()
+        .filter(|c| c.author == "github-actions[bot]")
+        .count();
+    assert_eq!(own_visible, 1, "the second run's comment is hidden");
+    for id in [pasted, forged] {
+        assert!(
+            fake.comments_of(PR)
+                .iter()
+                .find(|c| c.id == id)
+                .unwrap()
+                .minimized
+                .is_none()
+        );
+    }
 }
 
 #[tokio::test]

@@ -680,22 +680,33 @@ fn workflows_action_and_orb_validate_against_the_published_schemas() {
     std::fs::write(&example, serde_json::to_string_pretty(&config).unwrap()).unwrap();
     ok("vendor.circle-ci", std::slice::from_ref(&example));
 
-    // The README's pipelines to copy: CircleCI configs and GitHub workflows.
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    // The pipelines to copy in README and docs/: CircleCI configs and GitHub workflows.
+    let mut pages = vec![repo().join("README.md")];
+    let mut docs: Vec<PathBuf> = std::fs::read_dir(repo().join("docs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    docs.sort();
+    pages.extend(docs);
     let (mut circleci, mut github) = (Vec::new(), Vec::new());
-    for (index, block) in readme.split("```yaml\n").skip(1).enumerate() {
-        let block = block.split("```").next().unwrap();
-        let file = dir.path().join(format!("readme-{index}.yml"));
-        std::fs::write(&file, block).unwrap();
-        if block.starts_with("version: 2.1") {
-            circleci.push(file);
-        } else if block.starts_with("on:") {
-            github.push(file);
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        let stem = page.file_stem().unwrap().to_string_lossy();
+        for (index, block) in text.split("```yaml\n").skip(1).enumerate() {
+            let block = block.split("```").next().unwrap();
+            let file = dir.path().join(format!("{stem}-{index}.yml"));
+            std::fs::write(&file, block).unwrap();
+            if block.starts_with("version: 2.1") {
+                circleci.push(file);
+            } else if block.starts_with("on:") {
+                github.push(file);
+            }
         }
     }
     assert!(
-        circleci.len() >= 2 && !github.is_empty(),
-        "README's pipelines were not found"
+        circleci.len() >= 3 && github.len() >= 2,
+        "the documented pipelines were not found"
     );
     ok("vendor.circle-ci", &circleci);
     ok("vendor.github-workflows", &github);

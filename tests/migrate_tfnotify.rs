@@ -179,7 +179,8 @@ fn every_key_of_a_tfnotify_config_is_used_or_named() {
         .env_clear()
         .current_dir(dir.path())
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .args(["config", "show"])
+        // Named by the pipeline, so trusted with `ci:` and the GitLab project.
+        .args(["config", "show", "--config", "tfnotify.yaml"])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -6,6 +6,9 @@
 
 #[path = "support/fake_github.rs"]
 mod fake_github;
+// Its scripted failures are for other tests.
+#[allow(dead_code)]
+mod fake_slack;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -158,6 +161,15 @@ impl Pipeline {
             .collect()
     }
 
+    /// Every summary comment, hidden ones included.
+    fn all_summaries(&self) -> Vec<FakeComment> {
+        self.fake
+            .comments_of(PR)
+            .into_iter()
+            .filter(|c| c.body.contains(SUMMARY_MARKER))
+            .collect()
+    }
+
     fn visible_root_comments(&self) -> Vec<FakeComment> {
         self.fake
             .visible_comments(PR)
@@ -184,10 +196,7 @@ fn check_row(summary: &str, status: &RootStatus, stale: bool) {
     } else {
         for (action, n) in &status.counts {
             assert!(
-                line.contains(&format!(
-                    "{} {n}",
-                    tfpost::render::github::action_square(*action)
-                )),
+                line.contains(&format!("{} {n}", tfpost::words::action_square(*action))),
                 "{line} should count {n} {action:?}"
             );
         }
@@ -204,6 +213,9 @@ fn seventy_roots_one_comment_each_and_one_summary() {
     pipeline
         .fake
         .limit_content_creation(30, Duration::from_secs(3));
+    // On a loaded machine the window may never fill: a burst of refusals is met whatever the
+    // speed.
+    pipeline.fake.refuse_creations_after(20, 6);
     let plans = fixtures();
     assert!(plans.len() >= ROOTS + 3, "{} plans", plans.len());
     let roots: Vec<(usize, PathBuf)> = (0..ROOTS).map(|i| (i, plans[i].clone())).collect();
@@ -297,7 +309,7 @@ fn seventy_roots_one_comment_each_and_one_summary() {
 }
 
 #[test]
-fn two_summaries_racing_leave_one_visible() {
+fn two_summaries_racing_leave_one_summary_comment() {
     let pipeline = Pipeline::new();
     let plans = fixtures();
     let roots: Vec<(usize, PathBuf)> = (0..3).map(|i| (i, plans[i * 7].clone())).collect();
@@ -313,8 +325,16 @@ fn two_summaries_racing_leave_one_visible() {
         0,
         "both runs met at the gate"
     );
+    // The summary is edited in place: the racing run's comment is deleted, not left hidden.
+    let summaries = pipeline.all_summaries();
+    assert_eq!(summaries.len(), 1, "{summaries:#?}");
     assert_eq!(pipeline.visible_summaries().len(), 1);
     assert_eq!(pipeline.visible_root_comments().len(), 3);
+    // The next run edits that one comment in place.
+    pipeline.summary("sha-one");
+    let after = pipeline.all_summaries();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].id, summaries[0].id);
 }
 
 #[test]
@@ -332,4 +352,127 @@ fn summary_dry_run_prints_and_posts_nothing() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("`services/svc-00`"), "{stdout}");
     assert_eq!(pipeline.fake.comments_of(PR).len(), before);
+
+    // stdout as the destination prints it without posting; GitLab is not one.
+    let out = pipeline
+        .tfpost(pipeline.repo.path(), "sha-one")
+        .args(["summary", "--notify", "stdout"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("`services/svc-00`"));
+    assert_eq!(pipeline.fake.comments_of(PR).len(), before);
+    let out = pipeline
+        .tfpost(pipeline.repo.path(), "sha-one")
+        .args(["summary", "--notify", "gitlab"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not to gitlab"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A multi-threaded runtime that keeps serving the fake Slack while the test blocks on tfpost.
+fn slack_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn summary_goes_to_slack_as_one_message_routed_by_what_the_roots_do() {
+    let runtime = slack_runtime();
+    let slack = runtime.block_on(fake_slack::FakeSlack::start());
+    let pipeline = Pipeline::new();
+    let plans = fixtures();
+    let destroying = plans
+        .iter()
+        .find(|p| expected("x", p).result == RootResult::Destroys)
+        .expect("a fixture plan that destroys");
+    let mut roots: Vec<(usize, PathBuf)> = (0..5).map(|i| (i, plans[i * 5].clone())).collect();
+    roots.push((5, destroying.clone()));
+    pipeline.plan_all(&roots, "sha-one", usize::MAX);
+    let statuses: Vec<RootStatus> = roots
+        .iter()
+        .map(|(i, plan)| expected(&root_dir(*i), plan))
+        .collect();
+    let with_slack = |cmd: &mut Command| {
+        cmd.env("SLACK_BOT_TOKEN", "xoxb-monorepo-SECRET")
+            .env("SLACK_CHANNEL", "C0PLANS")
+            .env("SLACK_API_URL", slack.api_url());
+    };
+
+    // Default: every destination that is set up, GitHub and Slack.
+    let mut cmd = pipeline.tfpost(pipeline.repo.path(), "sha-one");
+    with_slack(&mut cmd);
+    let out = cmd.arg("summary").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("xoxb-monorepo-SECRET"), "{stderr}");
+    assert_eq!(pipeline.visible_summaries().len(), 1);
+    let posts: Vec<_> = slack
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/chat.postMessage"))
+        .collect();
+    assert_eq!(posts.len(), 1, "one Slack message per summary run");
+    let payload = posts[0].json();
+    assert_eq!(payload["channel"], "C0PLANS");
+    let blocks = payload["blocks"].to_string();
+    assert!(blocks.contains("Terraform summary (6 roots)"), "{blocks}");
+    for status in statuses
+        .iter()
+        .filter(|s| s.result != RootResult::NoChanges)
+    {
+        assert!(
+            blocks.contains(&status.target),
+            "{} in {blocks}",
+            status.target
+        );
+    }
+
+    // `--notify slack` with `slack.when: [destroy]` and a destroy channel: posted there only
+    // when some root destroys; GitHub is only read. Channels come from a config the pipeline
+    // names.
+    let config = pipeline.repo.path().join("tfpost.yaml");
+    std::fs::write(
+        &config,
+        "slack:\n  when: [destroy]\n  channels: {destroy: C0DESTROY}\n",
+    )
+    .unwrap();
+    let comments_before = pipeline.fake.comments_of(PR).len();
+    let mut cmd = pipeline.tfpost(pipeline.repo.path(), "sha-one");
+    with_slack(&mut cmd);
+    cmd.env("TFPOST_CONFIG", &config);
+    let out = cmd.args(["summary", "--notify", "slack"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(pipeline.fake.comments_of(PR).len(), comments_before);
+    let posts: Vec<_> = slack
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/chat.postMessage"))
+        .collect();
+    assert_eq!(posts.len(), 2, "{stderr}");
+    assert_eq!(posts[1].json()["channel"], "C0DESTROY");
+
+    // `slack.when: [apply]`: a summary of plans is not posted, and tfpost says why.
+    std::fs::write(&config, "slack:\n  when: [apply]\n").unwrap();
+    let mut cmd = pipeline.tfpost(pipeline.repo.path(), "sha-one");
+    with_slack(&mut cmd);
+    let out = cmd.args(["summary", "--notify", "slack"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("slack.when"), "{stderr}");
+    let posts = slack
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/chat.postMessage"))
+        .count();
+    assert_eq!(posts, 2);
 }

@@ -111,6 +111,20 @@ Plan: 3 to add, 0 to change, 1 to destroy.\n";
     // The Plan: line still counts every resource.
     let summary = report.summary.expect("summary");
     assert_eq!((summary.add, summary.destroy), (3, 1));
+    // The comment counts what was left out: the destroy in the caution block, the creation
+    // after the lists.
+    let comment = tfpost::render::github::render(&report, &Default::default()).body;
+    assert!(
+        comment.contains("This plan destroys or replaces **1** more resource:"),
+        "{comment}"
+    );
+    assert!(comment.contains("> - … and 1 more."), "{comment}");
+    assert!(
+        comment.contains(
+            "Changed resources counted but not listed (tfpost keeps the first 100,000 of a run): 1."
+        ),
+        "{comment}"
+    );
     // `tfpost parse` keeps every resource.
     let all = parse(text.as_bytes(), ParseOptions::default()).expect("parses");
     assert_eq!(all.resources.len(), 4);

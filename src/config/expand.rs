@@ -8,6 +8,12 @@ use crate::env::Env;
 
 /// `text` with every variable reference replaced.
 pub fn expand(text: &str, env: &Env) -> String {
+    expand_with(text, |name| env.raw(name))
+}
+
+/// `text` with every variable reference replaced by what `lookup` gives for its name (`None`:
+/// unset).
+pub fn expand_with<'e>(text: &str, mut lookup: impl FnMut(&str) -> Option<&'e str>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(pos) = rest.find('$') {
@@ -24,7 +30,7 @@ pub fn expand(text: &str, env: &Env) -> String {
                         Some((n, d)) => (n, Some(d)),
                         None => (inner, None),
                     };
-                    match (env.raw(name).filter(|v| !v.is_empty()), default) {
+                    match (lookup(name).filter(|v| !v.is_empty()), default) {
                         (Some(v), _) => out.push_str(v),
                         (None, Some(d)) => out.push_str(d),
                         (None, None) => {}
@@ -41,7 +47,7 @@ pub fn expand(text: &str, env: &Env) -> String {
             if len == 0 {
                 out.push('$');
             } else {
-                out.push_str(env.raw(&after[..len]).unwrap_or_default());
+                out.push_str(lookup(&after[..len]).unwrap_or_default());
             }
             rest = &after[len..];
         }

@@ -17,9 +17,9 @@ use std::path::{Path, PathBuf};
 use serde_yaml_ng::Value;
 
 use super::gotemplate::{self, TranslateOptions};
+use super::trust::Variables;
 use super::{Config, ConfigError, ConfigFormat, Label, PrNumber, Secret};
 use crate::ci::Platform;
-use crate::env::Env;
 use crate::notify::{self, DestinationId};
 
 /// Something in a config that tfpost ignored or could not translate.
@@ -67,7 +67,7 @@ pub fn parse(
     text: &str,
     path: &Path,
     format: ConfigFormat,
-    env: &Env,
+    env: &dyn Variables,
 ) -> Result<(Config, Vec<ConfigWarning>), ConfigError> {
     let mut root: Value = serde_yaml_ng::from_str(text).map_err(|e| super::syntax(path, &e))?;
     if root.is_null() {

@@ -9,6 +9,7 @@ mod expand;
 pub mod gotemplate;
 mod legacy;
 mod mask;
+mod trust;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -28,6 +29,8 @@ pub use crate::notify::slack::config::{SlackChannels, SlackConfig, SlackMention}
 pub use expand::expand;
 pub use legacy::ConfigWarning;
 pub use mask::{MASK, MaskStream, Masker};
+pub use trust::{ALLOW_ENV, CI_VARIABLES, Origin};
+use trust::{FoundConfigVariables, Variables};
 
 /// The effective configuration of a run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -213,6 +216,10 @@ pub struct LoadedConfig {
     /// The file read, or `None` when there was none (defaults).
     pub path: Option<PathBuf>,
     pub format: Option<ConfigFormat>,
+    /// Whether the pipeline named the file (trusted) or tfpost found it in the checkout.
+    pub origin: Option<Origin>,
+    /// Other configs found in parent directories whose `mask:` entries were added.
+    pub masks_from: Vec<PathBuf>,
     /// What was ignored or could not be translated (tfcmt/tfnotify keys, template features):
     /// the caller prints them on stderr.
     pub warnings: Vec<ConfigWarning>,
@@ -299,49 +306,49 @@ fn search_dirs(cwd: &Path) -> Vec<PathBuf> {
     vec![cwd.to_path_buf()]
 }
 
-/// Loads the config: `explicit` (`--config FILE`) when given, else the file [`find`] finds,
+/// The variables naming a config file, in order of preference after `--config`.
+pub const CONFIG_VARIABLES: [&str; 2] = ["TFPOST_CONFIG", "TFCMT_CONFIG"];
+
+/// Loads the config: the file the pipeline names (`explicit`, i.e. `--config FILE`, else
+/// `TFPOST_CONFIG`, else `TFCMT_CONFIG`), trusted as a whole; else the file [`find`] finds,
+/// which may only change presentation ([`trust`]) and whose parents' `mask:` entries are added;
 /// else defaults. Environment values fill what the file leaves unset.
 pub fn load(explicit: Option<&Path>, cwd: &Path, env: &Env) -> Result<LoadedConfig, ConfigError> {
-    let found = match explicit {
+    let named = explicit.map(Path::to_path_buf).or_else(|| {
+        CONFIG_VARIABLES
+            .iter()
+            .find_map(|name| env.get(name).map(|v| PathBuf::from(v.trim())))
+    });
+    let mut loaded = match named {
         Some(path) => {
             let path = if path.is_absolute() {
-                path.to_path_buf()
+                path
             } else {
                 cwd.join(path)
             };
             let text = read(&path)?;
             let format = format_of(&path, &text);
-            Some((path, format, text))
-        }
-        None => match find(cwd) {
-            Some((path, format)) => {
-                let text = read(&path)?;
-                Some((path, format, text))
-            }
-            None => None,
-        },
-    };
-    let mut loaded = match found {
-        None => LoadedConfig {
-            config: Config::default(),
-            path: None,
-            format: None,
-            warnings: Vec::new(),
-        },
-        Some((path, format, text)) => {
-            let (config, warnings) = match format {
-                ConfigFormat::Tfpost => (parse_tfpost(&text, &path, env)?, Vec::new()),
-                ConfigFormat::Tfcmt | ConfigFormat::Tfnotify => {
-                    legacy::parse(&text, &path, format, env)?
-                }
-            };
+            let (config, warnings) = parse_any(&text, &path, format, env)?;
             LoadedConfig {
                 config,
                 path: Some(path),
                 format: Some(format),
+                origin: Some(Origin::Named),
+                masks_from: Vec::new(),
                 warnings,
             }
         }
+        None => match find(cwd) {
+            Some((path, format)) => load_found(&path, format, cwd, env)?,
+            None => LoadedConfig {
+                config: Config::default(),
+                path: None,
+                format: None,
+                origin: None,
+                masks_from: Vec::new(),
+                warnings: Vec::new(),
+            },
+        },
     };
     // tfcmt's variables, set by the pipeline, are read whatever the file's format.
     legacy::env::fill(&mut loaded.config, env);
@@ -353,6 +360,74 @@ pub fn load(explicit: Option<&Path>, cwd: &Path, env: &Env) -> Result<LoadedConf
     }
     loaded.config.fill_from_env(env);
     Ok(loaded)
+}
+
+/// A config found in the checkout: read with [`trust`]'s limits, plus the `mask:` entries of
+/// every other tfpost config between it and the repository root, so a nested file never drops
+/// the masks of the one above it.
+fn load_found(
+    path: &Path,
+    format: ConfigFormat,
+    cwd: &Path,
+    env: &Env,
+) -> Result<LoadedConfig, ConfigError> {
+    let (mut config, mut warnings) = parse_found(path, format, env)?;
+    let mut masks_from = Vec::new();
+    for outer in search_dirs(cwd)
+        .iter()
+        .flat_map(|dir| TFPOST_NAMES.iter().map(move |n| dir.join(n)))
+        .filter(|p| p.is_file() && p.as_path() != path)
+    {
+        let (outer_config, outer_warnings) = parse_found(&outer, ConfigFormat::Tfpost, env)?;
+        warnings.extend(outer_warnings);
+        let mask = &mut config.mask;
+        for name in outer_config.mask.env {
+            if !mask.env.contains(&name) {
+                mask.env.push(name);
+            }
+        }
+        for pattern in outer_config.mask.patterns {
+            if !mask.patterns.contains(&pattern) {
+                mask.patterns.push(pattern);
+            }
+        }
+        masks_from.push(outer);
+    }
+    Ok(LoadedConfig {
+        config,
+        path: Some(path.to_path_buf()),
+        format: Some(format),
+        origin: Some(Origin::Found),
+        masks_from,
+        warnings,
+    })
+}
+
+fn parse_found(
+    path: &Path,
+    format: ConfigFormat,
+    env: &Env,
+) -> Result<(Config, Vec<ConfigWarning>), ConfigError> {
+    let text = read(path)?;
+    let variables = FoundConfigVariables::new(env);
+    let (mut config, mut warnings) = parse_any(&text, path, format, &variables)?;
+    warnings.extend(variables.warnings(&text, path));
+    warnings.extend(trust::restrict(&mut config, env, &text, path));
+    Ok((config, warnings))
+}
+
+fn parse_any(
+    text: &str,
+    path: &Path,
+    format: ConfigFormat,
+    variables: &dyn Variables,
+) -> Result<(Config, Vec<ConfigWarning>), ConfigError> {
+    match format {
+        ConfigFormat::Tfpost => Ok((parse_tfpost_with(text, path, variables)?, Vec::new())),
+        ConfigFormat::Tfcmt | ConfigFormat::Tfnotify => {
+            legacy::parse(text, path, format, variables)
+        }
+    }
 }
 
 fn read(path: &Path) -> Result<String, ConfigError> {
@@ -399,8 +474,16 @@ fn format_of(path: &Path, text: &str) -> ConfigFormat {
     }
 }
 
-/// Parses a tfpost.yaml.
+/// Parses a tfpost.yaml the pipeline trusts (every variable expands).
 pub fn parse_tfpost(text: &str, path: &Path, env: &Env) -> Result<Config, ConfigError> {
+    parse_tfpost_with(text, path, env)
+}
+
+fn parse_tfpost_with(
+    text: &str,
+    path: &Path,
+    variables: &dyn Variables,
+) -> Result<Config, ConfigError> {
     // Pass 1, on the text as written: structure errors with line and key.
     let _: Config = deserialize_located(text, path)?;
     // Pass 2: expand variables in string values (templates are left alone: `$` is theirs).
@@ -410,7 +493,7 @@ pub fn parse_tfpost(text: &str, path: &Path, env: &Env) -> Result<Config, Config
         return Ok(Config::default());
     }
     // Label names are templates too.
-    expand_values(&mut value, env, &["templates", "name"]);
+    expand_values(&mut value, variables, &["templates", "name"]);
     let config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
         let key = e.path().to_string();
         ConfigError::Invalid {
@@ -525,21 +608,50 @@ fn syntax(path: &Path, e: &serde_yaml_ng::Error) -> ConfigError {
     }
 }
 
-/// Expands variables in every string of `value`, except under the mapping keys in `skip`.
-pub(crate) fn expand_values(value: &mut serde_yaml_ng::Value, env: &Env, skip: &[&str]) {
+/// Expands variables in every string of `value`, except under the mapping keys in `skip`;
+/// `variables` decides, by key, which variables may be read.
+pub(crate) fn expand_values(
+    value: &mut serde_yaml_ng::Value,
+    variables: &dyn Variables,
+    skip: &[&str],
+) {
+    expand_at(value, variables, skip, "");
+}
+
+fn expand_at(
+    value: &mut serde_yaml_ng::Value,
+    variables: &dyn Variables,
+    skip: &[&str],
+    key_path: &str,
+) {
     use serde_yaml_ng::Value;
     match value {
-        Value::String(s) => *s = expand(s, env),
-        Value::Sequence(items) => items.iter_mut().for_each(|v| expand_values(v, env, skip)),
-        Value::Mapping(map) => {
-            for (k, v) in map.iter_mut() {
-                if k.as_str().is_some_and(|k| skip.contains(&k)) {
-                    continue;
-                }
-                expand_values(v, env, skip);
+        Value::String(s) => {
+            *s = expand::expand_with(s, |name| variables.lookup(key_path, name));
+        }
+        Value::Sequence(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                expand_at(item, variables, skip, &format!("{key_path}[{i}]"));
             }
         }
-        Value::Tagged(t) => expand_values(&mut t.value, env, skip),
+        Value::Mapping(map) => {
+            for (k, v) in map.iter_mut() {
+                let Some(k) = k.as_str() else {
+                    expand_at(v, variables, skip, key_path);
+                    continue;
+                };
+                if skip.contains(&k) {
+                    continue;
+                }
+                let child = if key_path.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{key_path}.{k}")
+                };
+                expand_at(v, variables, skip, &child);
+            }
+        }
+        Value::Tagged(t) => expand_at(&mut t.value, variables, skip, key_path),
         _ => {}
     }
 }

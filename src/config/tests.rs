@@ -369,7 +369,7 @@ terraform:
 fn tfnotify_github_config() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "tfnotify.yaml", TFNOTIFY_GITHUB);
-    let loaded = load(None, dir.path(), &env(&[("GITHUB_TOKEN", "ghs_x")])).unwrap();
+    let loaded = load(Some(&path), dir.path(), &env(&[("GITHUB_TOKEN", "ghs_x")])).unwrap();
     assert_eq!(loaded.path.as_deref(), Some(path.as_path()));
     assert_eq!(loaded.format, Some(ConfigFormat::Tfnotify));
     let c = &loaded.config;
@@ -514,10 +514,10 @@ terraform:
 fn tfcmt_config_translates_and_renders() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir_all(dir.path().join(".git")).unwrap();
-    write(dir.path(), "tfcmt.yaml", TFCMT);
+    let path = write(dir.path(), "tfcmt.yaml", TFCMT);
     let sub = dir.path().join("envs/prod");
     fs::create_dir_all(&sub).unwrap();
-    let loaded = load(None, &sub, &Env::new()).unwrap();
+    let loaded = load(Some(&path), &sub, &Env::new()).unwrap();
     assert_eq!(loaded.format, Some(ConfigFormat::Tfcmt));
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     let c = &loaded.config;

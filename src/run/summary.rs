@@ -3,16 +3,21 @@
 
 use std::path::PathBuf;
 
+use super::masking::mask_rendered;
 use crate::ci::{self, CiOverrides};
 use crate::config::{self, Config};
 use crate::env::Env;
 use crate::message::GithubMessage;
-use crate::model::Outcome;
+use crate::model::{Action, Kind, Outcome, RunKind};
 use crate::notify::github::{
-    CommentKind, GithubNotifier, GithubOptions, LabelConfig, Overflow, PostRequest, SUMMARY_TARGET,
-    retry_of, target_of,
+    self, CommentKind, GithubNotifier, GithubOptions, LabelConfig, Overflow, PostAction,
+    PostRequest, SUMMARY_TARGET, documented_login, retry_of, target_of,
 };
-use crate::render::summary::{SummaryContext, github};
+use crate::notify::{
+    DestinationId, Outgoing, Rendered, RunFacts, Setup, StdoutState, When, slack, stdout,
+};
+use crate::render::RenderContext;
+use crate::render::summary::{SummaryContext, github, slack as slack_summary};
 use crate::summary::{RootResult, RootStatus, ordered, status_of_saved};
 
 /// What `tfpost summary` was asked.
@@ -24,6 +29,30 @@ pub struct SummaryRequest {
     pub title: Option<String>,
     pub config: Option<PathBuf>,
     pub overrides: CiOverrides,
+    /// `--notify`: where the summary goes (else the config's `notify`, else every ready one).
+    pub notify: Option<Vec<DestinationId>>,
+}
+
+/// The destinations a summary can go to: the pull request (one comment edited in place), one
+/// Slack message per run of the fan-in job, or stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SummaryDestination {
+    Github,
+    Slack,
+    Stdout,
+}
+
+impl SummaryDestination {
+    fn of(id: DestinationId) -> Result<SummaryDestination, String> {
+        match id {
+            github::ID => Ok(SummaryDestination::Github),
+            slack::ID => Ok(SummaryDestination::Slack),
+            stdout::ID => Ok(SummaryDestination::Stdout),
+            other => Err(format!(
+                "`tfpost summary` posts to github, slack or stdout, not to {other}: the roots' states are read from GitHub comments or --model files"
+            )),
+        }
+    }
 }
 
 /// Builds the summary and posts it (or prints it for `--dry-run`). Returns what to print on
@@ -49,12 +78,44 @@ pub fn summary(
         build_url: ci.build_url.clone(),
         sha: ci.sha.clone(),
     };
-    let needs_github = !request.dry_run || request.models.is_empty();
-    let github_target = if needs_github {
-        Some(target_of(&config, &ci).map_err(|e| format!("GitHub: {e}"))?)
-    } else {
-        None
+    let github_target = target_of(&config, &ci);
+    let slack_setup_ctx = RenderContext::default();
+    let slack_setup = Setup {
+        config: &config,
+        ci: &ci,
+        env,
+        ctx: &slack_setup_ctx,
+        target_key: SUMMARY_TARGET,
+        stdout: StdoutState::default(),
+        dry_run: request.dry_run,
+        warn: &|_| {},
     };
+    let destinations: Vec<SummaryDestination> =
+        match request.notify.as_ref().or(config.notify.as_ref()) {
+            Some(ids) => ids
+                .iter()
+                .map(|id| SummaryDestination::of(*id))
+                .collect::<Result<_, _>>()?,
+            None => {
+                let mut ready = Vec::new();
+                if github_target.is_ok() {
+                    ready.push(SummaryDestination::Github);
+                }
+                if (slack::REGISTRATION.build)(&slack_setup).is_ok() {
+                    ready.push(SummaryDestination::Slack);
+                }
+                if ready.is_empty() && (request.dry_run || ci.platform.is_none()) {
+                    ready.push(SummaryDestination::Stdout);
+                }
+                ready
+            }
+        };
+    if destinations.is_empty() {
+        return Err(format!(
+            "nothing to post the summary to: GitHub ({}) and Slack (no credentials) are not set up",
+            github_target.as_ref().err().map_or("ready", String::as_str)
+        ));
+    }
     let options = GithubOptions {
         // The summary is edited in place: its link stays the same for the whole review.
         patch: true,
@@ -63,20 +124,26 @@ pub fn summary(
             enabled: false,
             ..LabelConfig::default()
         },
-        login: None,
+        login: config.github.login.clone().filter(|l| !l.trim().is_empty()),
+        login_if_refused: documented_login(&config, env),
         retry: retry_of(&config),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
-    let notifier = match &github_target {
-        Some(target) => Some(
+    // GitHub is read when the roots' states come from its comments, and posted to when chosen.
+    let needs_github = request.models.is_empty()
+        || (!request.dry_run && destinations.contains(&SummaryDestination::Github));
+    let notifier = if needs_github {
+        let target = github_target.as_ref().map_err(|e| format!("GitHub: {e}"))?;
+        Some(
             runtime
                 .block_on(async { GithubNotifier::new(target, options.retry.clone()) })
                 .map_err(|e| format!("GitHub: {e}"))?,
-        ),
-        None => None,
+        )
+    } else {
+        None
     };
 
     let rows: Vec<RootStatus> = if request.models.is_empty() {
@@ -105,13 +172,84 @@ pub fn summary(
         rows
     };
     let rows = ordered(rows);
-    let body = masker.mask_str(&github(&rows, &ctx)).into_owned();
-    if request.dry_run {
-        return Ok((Some(body), notes));
+    let facts = facts_of(&rows);
+    let markdown = || masker.mask_str(&github(&rows, &ctx)).into_owned();
+    let slack_message = || mask_rendered(Rendered::Slack(slack_summary(&rows, &ctx)), &masker);
+
+    let mut printed = Vec::new();
+    let mut failures = Vec::new();
+    for destination in destinations {
+        match destination {
+            SummaryDestination::Stdout => printed.push(markdown()),
+            SummaryDestination::Github if request.dry_run => printed.push(markdown()),
+            SummaryDestination::Github => {
+                let Some(notifier) = &notifier else {
+                    continue;
+                };
+                match post_github(&runtime, notifier, &options, &rows, &ci, markdown()) {
+                    Ok((line, warnings)) => {
+                        notes.extend(warnings);
+                        notes.push(line);
+                    }
+                    Err(err) => failures.push(err),
+                }
+            }
+            SummaryDestination::Slack => {
+                let built = (slack::REGISTRATION.build)(&slack_setup);
+                let message = slack_message()?;
+                match built {
+                    Ok(slack) if request.dry_run => {
+                        printed.extend(slack.preview(&message, &facts));
+                    }
+                    Ok(slack) if !When::any(&slack.when(), &facts) => notes.push(format!(
+                        "Slack: not posted: the summary matches none of slack.when ({:?})",
+                        slack.when()
+                    )),
+                    Ok(slack) => {
+                        let outgoing = Outgoing {
+                            message: &message,
+                            facts: &facts,
+                            target_key: SUMMARY_TARGET,
+                            build_url: ci.build_url.as_deref(),
+                        };
+                        match runtime.block_on(slack.post(&outgoing)) {
+                            Ok(posted) => {
+                                notes.extend(
+                                    posted
+                                        .warnings
+                                        .iter()
+                                        .map(|w| format!("warning: Slack: {w}")),
+                                );
+                                notes.push(format!(
+                                    "Slack: summary of {}: {}",
+                                    plural_roots(rows.len()),
+                                    posted.summary
+                                ));
+                            }
+                            Err(err) => failures.push(format!("the summary was not posted: {err}")),
+                        }
+                    }
+                    Err(reason) => failures.push(format!("Slack: {reason}")),
+                }
+            }
+        }
     }
-    let Some(notifier) = &notifier else {
-        return Err("nothing to post to".into());
-    };
+    if !failures.is_empty() {
+        return Err(failures.join("\n"));
+    }
+    let printed = (!printed.is_empty()).then(|| printed.join("\n"));
+    Ok((printed, notes))
+}
+
+/// Posts (or edits in place) the summary comment; returns the line for stderr and warnings.
+fn post_github(
+    runtime: &tokio::runtime::Runtime,
+    notifier: &GithubNotifier,
+    options: &GithubOptions,
+    rows: &[RootStatus],
+    ci: &ci::CiContext,
+    body: String,
+) -> Result<(String, Vec<String>), String> {
     let worst = rows.first().map(|r| r.result);
     let message = GithubMessage {
         body,
@@ -129,23 +267,80 @@ pub fn summary(
         },
         destroys: worst == Some(RootResult::Destroys),
         build_url: ci.build_url.as_deref(),
-        options: &options,
+        options,
         counts: None,
     };
     let outcome = runtime
         .block_on(notifier.post(&post))
         .map_err(|e| format!("GitHub: the summary was not posted: {e}"))?;
-    notes.extend(
-        outcome
-            .warnings
+    let warnings = outcome
+        .warnings
+        .iter()
+        .map(|w| format!("warning: GitHub: {w}"))
+        .collect();
+    let done = match outcome.action {
+        PostAction::Created => "posted",
+        PostAction::Updated | PostAction::Refreshed => "updated",
+        PostAction::Unchanged => "unchanged",
+    };
+    Ok((
+        format!(
+            "GitHub: summary of {} {done}: {}",
+            plural_roots(rows.len()),
+            outcome.comment_urls.join(", ")
+        ),
+        warnings,
+    ))
+}
+
+fn plural_roots(n: usize) -> String {
+    if n == 1 {
+        "1 root".to_string()
+    } else {
+        format!("{n} roots")
+    }
+}
+
+/// The facts Slack's `when:`, channels and mentions are decided on: the summary as one run
+/// that changes what any root changes, destroys when any root destroys, fails when any failed.
+fn facts_of(rows: &[RootStatus]) -> RunFacts {
+    let all_applies = !rows.is_empty() && rows.iter().all(|r| r.kind == Kind::Apply);
+    let failed = rows.iter().any(|r| r.result == RootResult::Failed);
+    let destructive = rows.iter().any(|r| r.result == RootResult::Destroys);
+    let changes = rows
+        .iter()
+        .any(|r| matches!(r.result, RootResult::Destroys | RootResult::Changes))
+        || rows
             .iter()
-            .map(|w| format!("warning: GitHub: {w}")),
-    );
-    notes.push(format!(
-        "GitHub: summary of {} root(s): {:?} {}",
-        rows.len(),
-        outcome.action,
-        outcome.comment_urls.join(", ")
-    ));
-    Ok((None, notes))
+            .any(|r| r.result == RootResult::Applied && !r.counts.is_empty());
+    let mut counts = [0u64; 8];
+    for row in rows {
+        for (slot, action) in counts.iter_mut().zip(Action::ALL) {
+            *slot += row.counts.get(&action).copied().unwrap_or(0);
+        }
+    }
+    let kind = if all_applies { Kind::Apply } else { Kind::Plan };
+    RunFacts {
+        command: if all_applies {
+            RunKind::Apply
+        } else {
+            RunKind::Plan
+        },
+        kind: Some(kind),
+        outcome: if failed {
+            Outcome::Error
+        } else if changes {
+            if all_applies {
+                Outcome::Applied
+            } else {
+                Outcome::Changes
+            }
+        } else {
+            Outcome::NoChanges
+        },
+        changes,
+        destructive,
+        failed,
+        counts,
+    }
 }

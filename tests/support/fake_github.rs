@@ -93,6 +93,11 @@ pub struct State {
     creation_limit: Option<(usize, Duration)>,
     /// When each content-creating request within the window was accepted.
     created_at: Vec<std::time::Instant>,
+    /// A burst of refusals after this many content-creating requests, however fast they came
+    /// (see [`FakeGithub::refuse_creations_after`]): (after, how many, refused so far).
+    creation_burst: Option<(usize, usize, usize)>,
+    /// Content-creating requests seen, accepted or not.
+    creations_seen: usize,
     /// Content-creating requests refused by that limit.
     pub creations_refused: usize,
     pub owner: String,
@@ -248,6 +253,14 @@ impl FakeGithub {
     /// its message and a `Retry-After` of the seconds until the oldest one leaves the window.
     pub fn limit_content_creation(&self, max: usize, window: Duration) {
         self.lock().creation_limit = Some((max, window));
+    }
+
+    /// Refuses the `times` content-creating requests that follow the first `after`, as the
+    /// secondary rate limit does, with `Retry-After: 1`. Unlike the window of
+    /// [`FakeGithub::limit_content_creation`] it is met however slowly the clients run (a
+    /// loaded CI machine), so a test can count on it.
+    pub fn refuse_creations_after(&self, after: usize, times: usize) {
+        self.lock().creation_burst = Some((after, times, 0));
     }
 
     /// Holds the next `size` requests whose method is `method` and whose path contains
@@ -535,6 +548,18 @@ fn handle(req: &Request, state: &Arc<Mutex<State>>, prefix: &str, port: u16) -> 
         rule.times -= 1;
         rule.fault.clone()
     });
+    if req.method == "POST" && path != "/graphql" {
+        st.creations_seen += 1;
+        let seen = st.creations_seen;
+        if let Some((after, times, refused)) = &mut st.creation_burst
+            && seen > *after
+            && *refused < *times
+        {
+            *refused += 1;
+            st.creations_refused += 1;
+            return fault_response(Fault::SecondaryRateLimit { retry_after: 1 });
+        }
+    }
     if let Some((max, window)) = st.creation_limit
         && req.method == "POST"
         && path != "/graphql"
@@ -907,6 +932,21 @@ fn route(
                 })
                 .collect();
             answer(200, Value::Array(items))
+        }
+        ("DELETE", ["issues", "comments", id]) | ("DELETE", ["comments", id]) => {
+            let is_issue = rest[0] == "issues";
+            let Ok(id) = id.parse::<u64>() else {
+                return error(404, "Not Found");
+            };
+            let Some(pos) = st
+                .comments
+                .iter()
+                .position(|c| c.id == id && c.issue.is_some() == is_issue)
+            else {
+                return error(404, "Not Found");
+            };
+            st.comments.remove(pos);
+            answer(204, Value::Null)
         }
         ("DELETE", ["issues", n, "labels", name]) => {
             let Ok(n) = n.parse::<u64>() else {

@@ -6,6 +6,7 @@ use std::path::Path;
 use serde_yaml_ng::Value;
 
 use super::*;
+use crate::env::Env;
 use crate::notify::When;
 
 fn env() -> Env {

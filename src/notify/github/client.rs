@@ -99,6 +99,9 @@ pub struct Label {
     pub name: String,
     #[serde(default)]
     pub color: String,
+    /// GitHub answers `null` for a label without one.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// Where comments live: a pull request (its issue thread) or a commit.
@@ -253,6 +256,20 @@ impl GithubClient {
         Ok(user.login)
     }
 
+    /// One comment of a thread, and the permission writing it takes.
+    fn comment_path(&self, thread: &Thread, comment_id: u64) -> (String, &'static str) {
+        match thread {
+            Thread::PullRequest(_) => (
+                format!("{}/issues/comments/{comment_id}", self.repo_path()),
+                "pull-requests: write",
+            ),
+            Thread::Commit(_) => (
+                format!("{}/comments/{comment_id}", self.repo_path()),
+                "contents: write",
+            ),
+        }
+    }
+
     fn repo_path(&self) -> String {
         format!(
             "/repos/{}/{}",
@@ -358,16 +375,7 @@ impl GithubClient {
         comment_id: u64,
         body: &str,
     ) -> Result<Comment, GithubError> {
-        let (path, permission) = match thread {
-            Thread::PullRequest(_) => (
-                format!("{}/issues/comments/{comment_id}", self.repo_path()),
-                "pull-requests: write",
-            ),
-            Thread::Commit(_) => (
-                format!("{}/comments/{comment_id}", self.repo_path()),
-                "contents: write",
-            ),
-        };
+        let (path, permission) = self.comment_path(thread, comment_id);
         let answer = self
             .rest(
                 Method::PATCH,
@@ -439,6 +447,21 @@ impl GithubClient {
         self.decode(&Method::GET, &path, &answer.body)
     }
 
+    /// Deletes a comment tfpost wrote (a racing duplicate of a comment edited in place). A
+    /// comment already gone (404) counts as deleted: the racing run may have deleted it first.
+    pub async fn delete_comment(
+        &self,
+        thread: &Thread,
+        comment_id: u64,
+    ) -> Result<(), GithubError> {
+        let (path, permission) = self.comment_path(thread, comment_id);
+        match self.rest(Method::DELETE, &path, None, permission).await {
+            Ok(_) => Ok(()),
+            Err(err) if err.status() == Some(404) => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Adds labels to a pull request; GitHub creates missing ones (colour `ededed`). Returns
     /// every label the pull request has afterwards.
     pub async fn add_labels(&self, pr: u64, names: &[String]) -> Result<Vec<Label>, GithubError> {
@@ -497,7 +520,10 @@ impl GithubClient {
         description: &str,
     ) -> Result<(), GithubError> {
         let path = format!("{}/labels/{}", self.repo_path(), encode_segment(name));
-        let body = json!({ "color": color, "description": description });
+        let mut body = json!({ "description": description });
+        if !color.is_empty() {
+            body["color"] = json!(color);
+        }
         self.rest(Method::PATCH, &path, Some(body), "issues: write")
             .await?;
         Ok(())

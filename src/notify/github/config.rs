@@ -17,6 +17,11 @@ pub struct GithubConfig {
     /// it as `$SOME_VARIABLE`. Never printed.
     #[schemars(with = "Option<String>")]
     pub token: Option<Secret>,
+    /// The account the token writes as (`my-app[bot]`, `ci-user`): tfpost's own comments (the
+    /// ones it hides or edits) are the ones by this login. Unset: the token's login as GitHub
+    /// tells it (`GET /user`), or, for GitHub Actions' `GITHUB_TOKEN`, which may not ask,
+    /// `github-actions[bot]`. A config found in the checkout cannot set it.
+    pub login: Option<String>,
     /// Update tfpost's previous comment for the same target instead of adding a new one.
     pub patch: bool,
     /// What to do when a comment would exceed GitHub's 65,536 characters.
@@ -40,6 +45,7 @@ impl Default for GithubConfig {
         GithubConfig {
             api_url: None,
             token: None,
+            login: None,
             patch: false,
             overflow: Overflow::default(),
             comment_on_no_changes: true,
@@ -79,6 +85,7 @@ impl Default for LabelsConfig {
             error: Label {
                 name: String::new(),
                 color: "b60205".to_string(),
+                description: None,
                 enabled: false,
             },
         }
@@ -94,6 +101,9 @@ pub struct Label {
     pub name: String,
     /// Colour as 6 hex digits, no `#`.
     pub color: String,
+    /// Description shown with the label on GitHub (at most 100 characters). Unset: tfpost's
+    /// own ("Terraform plan destroys resources", ...).
+    pub description: Option<String>,
     /// Set this label.
     pub enabled: bool,
 }
@@ -105,6 +115,7 @@ impl Label {
         Label {
             name: format!("{prefix}{name}"),
             color: color.to_string(),
+            description: None,
             enabled: true,
         }
     }

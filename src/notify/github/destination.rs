@@ -53,7 +53,8 @@ fn build(setup: &Setup<'_>) -> Result<Box<dyn Destination>, String> {
         patch: config.github.patch,
         overflow: config.github.overflow,
         labels: label_config(&config.github.labels, setup.ctx, setup.warn),
-        login: None,
+        login: config.github.login.clone().filter(|l| !l.trim().is_empty()),
+        login_if_refused: documented_login(config, setup.env),
         retry: retry_of(config),
     };
     // Only the Actions runner sets it, outside the checkout.
@@ -101,6 +102,16 @@ pub fn target_of(config: &Config, ci: &crate::ci::CiContext) -> Result<GithubTar
         pr: ci.pr,
         sha: ci.sha.clone(),
     })
+}
+
+/// The login GitHub documents for the token tfpost posts with, for when `GET /user` is refused:
+/// GitHub Actions' own `GITHUB_TOKEN` writes as `github-actions[bot]`. Any other token's
+/// account (a GitHub App's installation token) is only known from `github.login`.
+pub fn documented_login(config: &Config, env: &Env) -> Option<String> {
+    let token = config.github.token.as_ref()?.expose();
+    let actions_token = env.get("GITHUB_TOKEN").map(str::trim);
+    (env.is_true("GITHUB_ACTIONS") && actions_token == Some(token))
+        .then(|| "github-actions[bot]".to_string())
 }
 
 /// The retry policy the config asks for (`github.timeout_seconds`).
@@ -220,7 +231,7 @@ pub fn label_config(
         LabelSpec {
             name,
             color: label.color.clone(),
-            description: fallback.description,
+            description: label.description.clone().unwrap_or(fallback.description),
         }
     };
     let defaults = LabelConfig::default();

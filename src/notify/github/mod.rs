@@ -23,7 +23,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 pub use client::{GithubClient, RetryPolicy, Thread};
-pub use destination::{ID, REGISTRATION, label_config, retry_of, target_of};
+pub use destination::{ID, REGISTRATION, documented_login, label_config, retry_of, target_of};
 pub use error::GithubError;
 pub use labels::{LabelConfig, LabelSpec};
 pub use marker::{CommentKind, CommentMarker, LabelState};
@@ -83,10 +83,13 @@ pub struct GithubOptions {
     pub patch: bool,
     pub overflow: Overflow,
     pub labels: LabelConfig,
-    /// The login tfpost posts as, when `GET /user` cannot tell (GitHub App installation tokens,
-    /// e.g. Actions' `GITHUB_TOKEN`, post as `github-actions[bot]`). When set, `GET /user` is
-    /// not called at all.
+    /// The login tfpost posts as (config `github.login`): its comments are tfpost's own. When
+    /// set, `GET /user` is not called at all.
     pub login: Option<String>,
+    /// The login GitHub documents for this kind of token, used when `GET /user` is refused
+    /// (installation tokens are): Actions' `GITHUB_TOKEN` writes as `github-actions[bot]`.
+    /// Unset and refused: no earlier comment is taken as tfpost's own.
+    pub login_if_refused: Option<String>,
     pub retry: RetryPolicy,
 }
 
@@ -137,7 +140,8 @@ pub struct PostOutcome {
     pub action: PostAction,
     /// The URLs of the current comment(s), part 1 first.
     pub comment_urls: Vec<String>,
-    /// How many older comments of the target were hidden as outdated.
+    /// How many older comments of the target were hidden as outdated (or, for a comment
+    /// edited in place, deleted because a racing run created it at the same moment).
     pub hidden: usize,
     /// The labels of tfpost's set now on the pull request.
     pub labels: Vec<String>,
@@ -476,13 +480,42 @@ impl GithubNotifier {
                 })
             })
             .collect();
-        let outcome = settlement(&same_target, own);
-        if outcome.superseded {
-            warnings.push(
-                "another tfpost run for this target posted at the same moment, after this one: its comment is the current one, and this run's was hidden".to_string(),
-            );
+        let mut outcome = settlement(&same_target, own);
+        let mut deleted = 0;
+        if request.options.patch {
+            // One comment edited in place: a comment that a racing run (or a resent POST)
+            // created after this run listed the thread is removed, not hidden, so the thread
+            // keeps one comment for the target. Comments listed before stay as history.
+            let listed_before: std::collections::BTreeSet<u64> =
+                before.listing.comments.iter().map(|c| c.id).collect();
+            let racing: Vec<&Listed> = same_target
+                .iter()
+                .filter(|c| !listed_before.contains(&c.id))
+                .filter(|c| {
+                    outcome.duplicates.contains(&c.node_id) || outcome.outdated.contains(&c.node_id)
+                })
+                .collect();
+            for comment in racing {
+                match self.client.delete_comment(thread, comment.id).await {
+                    Ok(()) => {
+                        deleted += 1;
+                        outcome.duplicates.retain(|n| n != &comment.node_id);
+                        outcome.outdated.retain(|n| n != &comment.node_id);
+                    }
+                    Err(err) => warnings.push(format!(
+                        "cannot delete a comment posted at the same moment ({err}): it is hidden instead"
+                    )),
+                }
+            }
         }
-        self.hide(&outcome.duplicates, "DUPLICATE", warnings).await
+        if outcome.superseded {
+            warnings.push(format!(
+                "another tfpost run for this target posted at the same moment, after this one: its comment is the current one, and this run's was {}",
+                if request.options.patch { "removed" } else { "hidden" }
+            ));
+        }
+        deleted
+            + self.hide(&outcome.duplicates, "DUPLICATE", warnings).await
             + self.hide(&outcome.outdated, "OUTDATED", warnings).await
     }
 
@@ -550,10 +583,17 @@ impl GithubNotifier {
             // GitHub App installation tokens (Actions' GITHUB_TOKEN) get 403 "Resource not
             // accessible by integration" here; anything else is a real failure.
             Err(err @ (GithubError::Forbidden { .. } | GithubError::NotFound { .. })) => {
-                warnings.push(format!(
-                    "cannot tell which account the token belongs to ({err}); treating tfpost comments by any bot account as tfpost's own. Set the login (e.g. `github-actions[bot]`) in the config to check the author exactly"
-                ));
-                Ok(Author::AnyBot)
+                match &options.login_if_refused {
+                    Some(login) => Ok(Author::Login(login.clone())),
+                    // Any bot could carry tfpost's marker (another App's comment, a user's
+                    // copy): with no login to check, no comment is taken as tfpost's own.
+                    None => {
+                        warnings.push(format!(
+                            "cannot tell which account the token belongs to ({err}): no earlier comment is taken as tfpost's own, so none is hidden or edited and a new one is posted. Set `github.login` in the config to the account the token writes as (e.g. `my-app[bot]`)"
+                        ));
+                        Ok(Author::Unknown)
+                    }
+                }
             }
             Err(err) => Err(err),
         }
@@ -686,9 +726,12 @@ fn settlement(listed: &[Listed], own: &Own<'_>) -> Settlement {
     result
 }
 
+/// Whose comments are tfpost's own.
 enum Author {
+    /// The comments written by this login.
     Login(String),
-    AnyBot,
+    /// None: the token's account is not known, and a marker alone proves nothing.
+    Unknown,
 }
 
 impl Author {
@@ -698,7 +741,7 @@ impl Author {
         };
         match self {
             Author::Login(login) => user.login.eq_ignore_ascii_case(login),
-            Author::AnyBot => user.account_type == "Bot",
+            Author::Unknown => false,
         }
     }
 }
