@@ -28,6 +28,9 @@ pub struct GithubConfig {
     pub overflow: Overflow,
     /// Post a comment for a plan without changes (`false`: labels only).
     pub comment_on_no_changes: bool,
+    /// Post a comment for an apply that changed nothing (`Resources: 0 added, 0 changed, 0
+    /// destroyed.`); `false`: no comment for it.
+    pub comment_on_unchanged_apply: bool,
     /// Pull request labels that say what the plan does.
     pub labels: LabelsConfig,
     /// Variables (`vars`) written into the comment's hidden metadata, for tools that read it.
@@ -46,6 +49,7 @@ impl Default for GithubConfig {
             patch: false,
             overflow: Overflow::default(),
             comment_on_no_changes: true,
+            comment_on_unchanged_apply: true,
             labels: LabelsConfig::default(),
             embedded_var_names: Vec::new(),
             timeout_seconds: None,
