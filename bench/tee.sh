@@ -4,7 +4,7 @@
 #
 #   bash bench/tee.sh            # RUNS=31 by default
 #
-# Targets (issue 5): within 3x the wall time of `cat | cat`, peak RSS <= 32 MiB.
+# Targets: within 3x the wall time of `cat | cat`, peak RSS <= 32 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -257,3 +257,136 @@ fn config_schema_is_a_json_schema() {
     assert_eq!(schema["type"], "object");
     assert!(schema["properties"]["github"].is_object());
 }
+
+/// The node a schema node stands for: `$ref`s followed, and of an `anyOf`/`oneOf` (an
+/// `Option<T>`, or one value or a list) the variant that has fields, else the first that is not
+/// `null`.
+fn resolve<'a>(schema: &'a Value, node: &'a Value) -> &'a Value {
+    if let Some(reference) = node["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap();
+        return resolve(schema, &schema["$defs"][name]);
+    }
+    for choice in ["anyOf", "oneOf"] {
+        if let Some(variants) = node[choice].as_array() {
+            let variants: Vec<&Value> = variants
+                .iter()
+                .map(|v| resolve(schema, v))
+                .filter(|v| v["type"] != "null")
+                .collect();
+            return variants
+                .iter()
+                .find(|v| v["properties"].is_object())
+                .or(variants.first())
+                .copied()
+                .unwrap_or(node);
+        }
+    }
+    node
+}
+
+/// Every key path the schema knows (`github.labels.destroy.color`), with the node it names.
+fn schema_keys<'a>(
+    schema: &'a Value,
+    node: &'a Value,
+    prefix: &str,
+    out: &mut std::collections::BTreeMap<String, &'a Value>,
+) {
+    let node = resolve(schema, node);
+    if let Some(properties) = node["properties"].as_object() {
+        for (key, child) in properties {
+            let path = format!("{prefix}{key}");
+            out.insert(path.clone(), resolve(schema, child));
+            schema_keys(schema, child, &format!("{path}."), out);
+        }
+    }
+}
+
+/// Every key path a YAML document names, descending only into sections the schema gives fields
+/// (a map such as `vars` holds the user's own names).
+fn yaml_keys(
+    value: &serde_yaml_ng::Value,
+    prefix: &str,
+    schema: &std::collections::BTreeMap<String, &Value>,
+    out: &mut std::collections::BTreeSet<String>,
+) {
+    let Some(mapping) = value.as_mapping() else {
+        return;
+    };
+    for (key, child) in mapping {
+        let path = format!("{prefix}{}", key.as_str().expect("a string key"));
+        out.insert(path.clone());
+        if schema
+            .get(&path)
+            .is_some_and(|node| node["properties"].is_object())
+        {
+            yaml_keys(child, &format!("{path}."), schema, out);
+        }
+    }
+}
+
+/// docs/configuration.md's example holds every key of `tfpost config schema` and no other, and
+/// tfpost reads it without a word.
+#[test]
+fn the_configuration_page_names_every_schema_key_and_no_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let schema = json(
+        &tfpost(dir.path())
+            .args(["config", "schema"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    let mut known = std::collections::BTreeMap::new();
+    schema_keys(&schema, &schema, "", &mut known);
+    assert!(
+        known.contains_key("github.labels.destroy.color"),
+        "{known:?}"
+    );
+
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/configuration.md"),
+    )
+    .unwrap();
+    let blocks: Vec<&str> = page
+        .split("```yaml\n")
+        .skip(1)
+        .map(|rest| rest.split("\n```").next().unwrap())
+        .collect();
+    assert!(
+        !blocks.is_empty(),
+        "no YAML example in docs/configuration.md"
+    );
+    let mut documented = std::collections::BTreeSet::new();
+    for (index, block) in blocks.iter().enumerate() {
+        let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(block)
+            .unwrap_or_else(|e| panic!("YAML block {index} of docs/configuration.md: {e}"));
+        yaml_keys(&value, "", &known, &mut documented);
+        // The example is a config tfpost takes as it is.
+        let file = dir.path().join(format!("example-{index}.yaml"));
+        std::fs::write(&file, block).unwrap();
+        let out = tfpost(dir.path())
+            .args(["config", "show", "--config"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && stderr.is_empty(),
+            "block {index}: {stderr}"
+        );
+    }
+    let unknown: Vec<&String> = documented
+        .iter()
+        .filter(|k| !known.contains_key(*k))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "docs/configuration.md names keys the schema does not have: {unknown:?}"
+    );
+    let undocumented: Vec<&String> = known.keys().filter(|k| !documented.contains(*k)).collect();
+    assert!(
+        undocumented.is_empty(),
+        "schema keys missing from docs/configuration.md's example: {undocumented:?}"
+    );
+}

@@ -1,6 +1,7 @@
 //! What a CI job sees when something goes wrong, running the real binary as a pipeline does:
-//! Terraform's output reaches stdout byte for byte, the exit code follows SPEC guarantee 2, and a
-//! message that could not be posted is on stderr with the reason (guarantee 3).
+//! Terraform's output reaches stdout byte for byte, the exit code follows the exit-code table
+//! (README, "Exit codes"), and a message that could not be posted is on stderr with the reason
+//! (guarantee 3).
 //!
 //! Covered elsewhere and not repeated here: a GitHub 401 in pipe mode, a listing that never
 //! answers, 502s and a secondary rate limit retried to success (tests/e2e_github.rs); a wrapped

@@ -1,4 +1,5 @@
-//! SPEC guarantee 4: text from a plan never becomes live Markdown or HTML in a GitHub comment.
+//! Plan text is inert (docs/security.md): text from a plan never becomes live Markdown or HTML in a
+//! GitHub comment.
 //!
 //! Each comment is rendered to HTML by a real GitHub-flavoured Markdown renderer (comrak, and
 //! `cmark-gfm`, GitHub's own fork, when it is installed) with raw HTML allowed, as GitHub's

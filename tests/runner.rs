@@ -1,6 +1,6 @@
 //! `tfpost plan` / `apply` / `fmt` end to end, running the real binary: the tee is byte-exact and
-//! streams, exit codes follow SPEC guarantee 2, signals reach the wrapped command, and a closed
-//! stdout never hangs anything.
+//! streams, exit codes follow the exit-code table (README, "Exit codes"), signals reach the wrapped
+//! command, and a closed stdout never hangs anything.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -79,7 +79,8 @@ fn send_signal(pid: u32, signal: &str) {
     assert!(status.success());
 }
 
-/// Read the child's stdout on a thread, line by line, so a test can wait for a line with a deadline.
+/// Read the child's stdout on a thread, line by line, so a test can wait for a line with a
+/// deadline.
 fn lines_of(child: &mut Child) -> mpsc::Receiver<String> {
     let (tx, rx) = mpsc::channel();
     let mut out = std::io::BufReader::new(child.stdout.take().unwrap());

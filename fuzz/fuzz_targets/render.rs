@@ -1,5 +1,5 @@
 //! Parse + render on arbitrary bytes: no panic, and every message within its platform's limits
-//! (SPEC guarantee 5), whatever the plan holds.
+//! (docs/github.md and docs/slack.md on size limits), whatever the plan holds.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

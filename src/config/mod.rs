@@ -717,7 +717,7 @@ impl Config {
         })
     }
 
-    /// Fills what the file leaves unset from the environment SPEC documents: each
+    /// Fills what the file leaves unset from the environment the docs name: each
     /// destination's section fills its own (`GITHUB_TOKEN`, `SLACK_WEBHOOK_URL`, ...).
     pub fn fill_from_env(&mut self, env: &Env) {
         crate::notify::fill_from_env(self, env);

@@ -1,4 +1,4 @@
-//! Making plan text inert in GitHub-flavoured Markdown (SPEC guarantee 4).
+//! Making plan text inert in GitHub-flavoured Markdown (docs/security.md, "Plan text is inert").
 //!
 //! Text from a plan (addresses, for_each keys, values, error messages) is attacker-controlled
 //! in a pull request: whoever writes the configuration writes the plan. Every helper here turns

@@ -7,13 +7,13 @@
 //! copy of the details in blocks whose `block_id` starts with [`DETAILS_BLOCK_PREFIX`], which
 //! the bot notifier drops when it posts the thread reply instead.
 //!
-//! Inert text (SPEC guarantee 4): everything that comes from the plan is escaped (`&`, `<`,
-//! `>`), shown in code, and every mrkdwn object is `verbatim`, so `<!channel>`, `<!here>` and
-//! `<@U…>` in a value or key never broadcast or ping and a triple backtick never closes a code
-//! section.
+//! Inert text (docs/security.md, "Plan text is inert"): everything that comes from the plan is
+//! escaped (`&`, `<`, `>`), shown in code, and every mrkdwn object is `verbatim`, so `<!channel>`,
+//! `<!here>` and `<@U…>` in a value or key never broadcast or ping and a triple backtick never
+//! closes a code section.
 //!
-//! Limits (SPEC guarantee 5): see [`limits`]. What does not fit is cut and the message says so,
-//! with a link to the CI build.
+//! Limits (docs/github.md and docs/slack.md on size limits): see [`limits`]. What does not fit is
+//! cut and the message says so, with a link to the CI build.
 
 use std::fmt::Write as _;
 

@@ -21,8 +21,8 @@ pub trait Delivery {
 
     /// Called once, after the tee ended, with a `log` masked by what [`Delivery::prepare`]
     /// returned. The raw output is already on stdout, so an implementation must never write
-    /// Terraform's output again, and for SPEC guarantee 3 it writes every message it could not
-    /// post to stderr before returning the failure.
+    /// Terraform's output again, and so that nothing is lost (README, "Exit codes") it writes every
+    /// message it could not post to stderr before returning the failure.
     fn deliver(
         &mut self,
         run: &RunOutput<'_>,

@@ -14,7 +14,7 @@
 //! ```
 //!
 //! Whatever fails after the tee (parse, render, post), the bytes already reached stdout and the
-//! exit code still follows SPEC guarantee 2 ([`exit_code`]).
+//! exit code still follows the exit-code table (README, "Exit codes") ([`exit_code`]).
 
 pub mod analyze;
 pub mod delivery;
@@ -417,9 +417,9 @@ pub fn output_shows_failure(parsed: &Parsed) -> bool {
     }
 }
 
-/// SPEC guarantee 2. Wrap mode: the command's code, 128+N for a signal. Pipe mode: 1 when the
-/// output shows a failure, else 0. A failed post turns a success (0) into 1 unless
-/// `--ignore-notify-errors`; it never hides a failure code.
+/// The exit-code table of the README ("Exit codes"). Wrap mode: the command's code, 128+N for a
+/// signal. Pipe mode: 1 when the output shows a failure, else 0. A failed post turns a success (0)
+/// into 1 unless `--ignore-notify-errors`; it never hides a failure code.
 pub fn exit_code(
     status: CommandStatus,
     parsed: Option<&Parsed>,

@@ -3,8 +3,9 @@
 //! dialect, masked, checked against its `when`, and posted on the one runtime this module owns
 //! (or printed, with `--dry-run`).
 //!
-//! Whatever fails here, Terraform's output is already on stdout; a message that could not be
-//! posted is written to stderr (SPEC guarantee 3) and reported as a [`DestinationFailure`].
+//! Whatever fails here, Terraform's output is already on stdout; a message that could not be posted
+//! is written to stderr (README, "Exit codes": whatever fails, nothing is lost) and reported as a
+//! [`DestinationFailure`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -552,7 +553,7 @@ fn dry_run(log: &Log, destination: &str, text: &str) {
 }
 
 /// `--notify`, else the config's `notify`, else every destination that is ready (its
-/// credentials present), and stdout outside CI when none is (SPEC).
+/// credentials present), and stdout outside CI when none is (docs/configuration.md, `notify`).
 fn choose(settings: &RunSettings, setup: &Setup<'_>) -> Vec<Chosen> {
     if let Some(ids) = settings.notify.as_ref().or(setup.config.notify.as_ref()) {
         return ids

@@ -39,7 +39,8 @@ pub enum Verbosity {
 pub struct RunSettings {
     pub kind: RunKind,
     /// `--notify`: `None` when not given, meaning "every destination whose credentials are present,
-    /// stdout outside CI" (SPEC); resolving that needs CI detection, so the caller does it.
+    /// stdout outside CI" (docs/configuration.md, `notify`); resolving that needs CI detection, so
+    /// the caller does it.
     pub notify: Option<Vec<DestinationId>>,
     /// `--dry-run`: post nothing, write each message and its destination to stderr.
     pub dry_run: bool,

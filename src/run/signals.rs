@@ -6,14 +6,14 @@
 //! Terraform when it shares tfpost's process group; forwarding it again would be Terraform's
 //! second interrupt, so it is not forwarded then.
 //!
-//! Pipe mode: the upstream Terraform got the terminal's Ctrl-C too and is winding down; tfpost keeps
-//! reading until its output ends, so the log and the notification are complete. A second signal
-//! makes tfpost exit at once with 128+signal.
+//! Pipe mode: the upstream Terraform got the terminal's Ctrl-C too and is winding down; tfpost
+//! keeps reading until its output ends, so the log and the notification are complete. A second
+//! signal makes tfpost exit at once with 128+signal.
 //!
 //! Once the output has ended (tfpost parses and posts), there is nothing left to protect: a
 //! signal stops tfpost at once with 128+signal, as it would without handlers, after writing to
 //! stderr the messages whose post it cuts short (see [`posting`]): a CI job cancelled while a post
-//! hangs still has the message in its log (SPEC guarantee 3).
+//! hangs still has the message in its log (README, "Exit codes": whatever fails, nothing is lost).
 
 use std::sync::{Arc, Mutex};
 

@@ -1,13 +1,13 @@
 //! The queue between the tee and the parser thread.
 //!
-//! The tee must never wait for the parser (SPEC guarantee 1: the log is not delayed by a slow
-//! parse), and memory must stay flat when the input comes faster than the parser eats it
-//! (`cat 17MB.txt | tfpost plan`). A plain channel gives only one of the two: unbounded, it
-//! buffers the whole backlog in memory; bounded, it stalls the tee. So the spool keeps up to
-//! `memory_limit` bytes of backlog in memory and spills the rest, in order, to an unlinked
-//! temporary file that the parser reads back; once the parser has caught up with the file, it is
-//! dropped and the spool is back in memory. Writes to a temporary file go to the page cache, so the
-//! tee keeps its pace, and the disk holds at most the backlog.
+//! The tee must never wait for the parser (docs/running.md, "Parsing never slows the log": the log
+//! is not delayed by a slow parse), and memory must stay flat when the input comes faster than the
+//! parser eats it (`cat 17MB.txt | tfpost plan`). A plain channel gives only one of the two:
+//! unbounded, it buffers the whole backlog in memory; bounded, it stalls the tee. So the spool
+//! keeps up to `memory_limit` bytes of backlog in memory and spills the rest, in order, to an
+//! unlinked temporary file that the parser reads back; once the parser has caught up with the file,
+//! it is dropped and the spool is back in memory. Writes to a temporary file go to the page cache,
+//! so the tee keeps its pace, and the disk holds at most the backlog.
 //!
 //! If no temporary file can be made (read-only or full disk), the spool falls back to
 //! backpressure: the tee waits for the parser until the backlog is under the limit again.
