@@ -351,11 +351,31 @@ impl Post {
             }
             Err(reason) => return Err(unposted(reason.clone())),
         };
+        let outgoing = Outgoing {
+            message: &message,
+            facts,
+            target_key: &r.target_key,
+            build_url: r.ci.build_url.as_deref(),
+        };
         let when = destination.when();
         if !When::any(&when, facts) {
-            log.info(format!(
-                "{label}: not posted: `when` is {when:?} and this run matches none of it"
-            ));
+            let skipped = format!("not posted: `when` is {when:?} and this run matches none of it");
+            // What the destination keeps up to date without a message (labels, stale comments).
+            match (runtime, destination.tidy(&outgoing)) {
+                (Some(runtime), Some(tidy)) => match runtime.block_on(tidy) {
+                    Ok(done) => {
+                        for warning in &done.warnings {
+                            log.warn(format!("{label}: {warning}"));
+                        }
+                        log.info(format!("{label}: {skipped}; {}", done.summary));
+                    }
+                    Err(reason) => log.warn(format!(
+                        "{label}: {skipped}; bringing its earlier message and labels up to date failed: {}",
+                        r.masker.mask_str(&reason)
+                    )),
+                },
+                _ => log.info(format!("{label}: {skipped}")),
+            }
             return Ok(());
         }
         let Some(runtime) = runtime else {
@@ -364,12 +384,6 @@ impl Post {
                 dry_run(log, &place, &text);
             }
             return Ok(());
-        };
-        let outgoing = Outgoing {
-            message: &message,
-            facts,
-            target_key: &r.target_key,
-            build_url: r.ci.build_url.as_deref(),
         };
         // A SIGTERM while the post hangs writes this to stderr before tfpost exits.
         let _posting = super::signals::posting(format!(
