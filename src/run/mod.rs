@@ -18,7 +18,6 @@
 
 pub mod analyze;
 pub mod delivery;
-pub mod fmt;
 pub mod log;
 mod masking;
 pub mod post;
