@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use serde_json::json;
 use tfpost::parse::{ParseOptions, parse};
 use tfpost::render::RenderContext;
-use tfpost::render::slack::{render, render_parse_failure, without_inline_details};
+use tfpost::render::slack::{render, render_parse_failure};
 
 fn main() -> ExitCode {
     let Some(path) = std::env::args().nth(1) else {
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         Err(err) => render_parse_failure(&raw, None, &err.to_string(), &ctx),
     };
     let mut payloads = vec![];
-    let parent = without_inline_details(&message);
+    let parent = message.without_inline_details();
     payloads.push(json!({"channel": "C0INFRA01", "text": parent.text, "blocks": parent.blocks}));
     let mut next = message.thread_reply.as_deref();
     while let Some(reply) = next {

@@ -19,6 +19,11 @@ pub struct GithubMessage {
 /// GitHub's limit on an issue comment body, in characters.
 pub const GITHUB_COMMENT_MAX_CHARS: usize = 65_536;
 
+/// The start of the `block_id` of the blocks that carry the webhook's inline copy of the
+/// details: a post that sends [`SlackMessage::thread_reply`] leaves them out
+/// ([`SlackMessage::without_inline_details`]).
+pub const DETAILS_BLOCK_PREFIX: &str = "tfpost_details";
+
 /// A Slack message in Block Kit, with its plain-text fallback.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlackMessage {
@@ -29,4 +34,27 @@ pub struct SlackMessage {
     /// The details (per-resource diffs, errors) to post as a thread reply where the way in
     /// allows threads (bot token); a webhook post carries a truncated form in `blocks` instead.
     pub thread_reply: Option<Box<SlackMessage>>,
+}
+
+impl SlackMessage {
+    /// The parent message without the webhook copy of the details: what a notifier posts when
+    /// it posts [`SlackMessage::thread_reply`] under it.
+    pub fn without_inline_details(&self) -> SlackMessage {
+        let blocks = self
+            .blocks
+            .iter()
+            .filter(|block| {
+                !block
+                    .get("block_id")
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|id| id.starts_with(DETAILS_BLOCK_PREFIX))
+            })
+            .cloned()
+            .collect();
+        SlackMessage {
+            text: self.text.clone(),
+            blocks,
+            thread_reply: None,
+        }
+    }
 }

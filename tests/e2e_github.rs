@@ -336,7 +336,7 @@ fn a_comment_github_creates_while_answering_502_is_posted_once_and_reported_post
     );
     assert_eq!(fake.comments_of(PR).len(), 1, "exactly one comment");
     assert_eq!(fake.visible_comments(PR).len(), 1);
-    assert!(stderr.contains("GitHub: Created"), "{stderr}");
+    assert!(stderr.contains("GitHub: posted: https://"), "{stderr}");
     assert!(!stderr.contains("not posted"), "{stderr}");
 }
 
@@ -474,4 +474,72 @@ fn configured_label_descriptions_reach_github() {
     let labels = fake.lock().repo_labels.clone();
     assert_eq!(labels["prod/destroy"].1, "Look before merging");
     openapi::assert_all_documented(&fake.requests());
+}
+
+/// `comment_on_no_changes: false`: a plan without changes posts no comment, yet the pull
+/// request stops saying "destroys resources": the destroy label goes, and the target's earlier
+/// comment is hidden as outdated. Another target's comment and a second such run change nothing.
+#[test]
+fn no_comment_on_no_changes_still_updates_labels_and_hides_the_stale_comment() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    std::fs::write(
+        dir.join("tfpost.yaml"),
+        "github:\n  comment_on_no_changes: false\n",
+    )
+    .expect("config");
+    run_ok(
+        plan(&fake, &dir, "envs/staging", &[]),
+        &fixture("tf-1.15.5/update-in-place.plan.txt"),
+    );
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &[]),
+        &fixture("tf-1.15.5/mixed.plan.txt"),
+    );
+    assert!(
+        fake.labels_of(PR).iter().any(|l| l.contains("destroy")),
+        "{:?}",
+        fake.labels_of(PR)
+    );
+    let (_, stderr) = run_ok(
+        plan(&fake, &dir, "envs/prod", &[]),
+        &fixture("tf-1.15.5/no-changes.plan.txt"),
+    );
+    assert_eq!(fake.comments_of(PR).len(), 2, "no new comment");
+    let visible = fake.visible_comments(PR);
+    assert_eq!(
+        visible.len(),
+        1,
+        "the stale prod comment is hidden: {visible:#?}"
+    );
+    assert!(visible[0].body.contains("envs/staging"));
+    let labels = fake.labels_of(PR);
+    assert!(!labels.iter().any(|l| l.contains("destroy")), "{labels:?}");
+    assert!(
+        stderr.contains("GitHub: not posted") && stderr.contains("hidden as outdated"),
+        "{stderr}"
+    );
+    // Another target's run sums the labels from the markers: prod's is no longer "destroy".
+    run_ok(
+        plan(&fake, &dir, "envs/staging", &[]),
+        &fixture("tf-1.15.5/kitchen-sink.plan.txt"),
+    );
+    run_ok(
+        plan(&fake, &dir, "envs/staging", &[]),
+        &fixture("tf-1.15.5/update-in-place.plan.txt"),
+    );
+    let labels = fake.labels_of(PR);
+    assert!(!labels.iter().any(|l| l.contains("destroy")), "{labels:?}");
+    // The same no-changes plan again writes nothing.
+    fake.clear_requests();
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &[]),
+        &fixture("tf-1.15.5/no-changes.plan.txt"),
+    );
+    let writes: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH" || (r.method == "POST" && r.path.contains("comments")))
+        .collect();
+    assert!(writes.is_empty(), "{writes:#?}");
 }

@@ -25,6 +25,16 @@ async fn a_hostile_plan_posts_inert_with_its_thread() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(out.stdout == input, "the tee is byte for byte");
     assert!(!stderr.contains(TOKEN));
+    // The success line is words, not Rust's debug text.
+    assert!(
+        stderr.contains("Slack: posted to channel C0123 (message ")
+            && stderr.contains("with the details in 1 thread reply"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("PostOutcome") && !stderr.contains("channel: "),
+        "{stderr}"
+    );
 
     let posts: Vec<_> = fake
         .requests()

@@ -33,10 +33,10 @@ const TARGET: &str = "envs/prod";
 /// A plan that destroys and replaces; Terraform's `-detailed-exitcode` for it is 2.
 const PLAN: &str = "tf-1.15.5/mixed.plan.txt";
 /// Text only the rendered comment has (not the plan itself): proof the message reached stderr.
-const COMMENT_TEXT: &str = "not posted:\n### Terraform plan";
+const COMMENT_TEXT: &str = "----- message not posted (github) -----\n### Terraform plan";
 const COMMENT_DETAIL: &str = "> This plan destroys **1** and replaces **1** resources:";
 /// The same for the Slack message's text.
-const SLACK_TEXT: &str = "not posted:\n:warning: envs/prod · Terraform plan destroys resources";
+const SLACK_TEXT: &str = "----- message not posted (slack) -----\n:warning: envs/prod · Terraform plan destroys resources";
 
 fn fixture_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -187,6 +187,20 @@ fn assert_not_posted(run: &Run, input: &[u8], code: i32, reason: &[&str], messag
         assert!(
             run.stderr.contains(part),
             "the unposted message lacks {part:?}: {}",
+            run.stderr
+        );
+    }
+    // The one-line reason comes before the message, which ends with its closing rule.
+    if let Some(start) = run.stderr.find("----- message not posted (") {
+        let reason = run.stderr.find("could not post to");
+        assert!(
+            reason.is_some_and(|r| r < start),
+            "the reason must come first: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr[start..].contains("\n----- end -----\n"),
+            "the message must end with its rule: {}",
             run.stderr
         );
     }

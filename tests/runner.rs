@@ -553,6 +553,31 @@ fn the_stdout_target_appends_after_the_teed_output() {
 }
 
 #[test]
+fn a_bot_token_without_a_channel_names_the_missing_variable() {
+    let out = tfpost(&[
+        "plan",
+        "--notify",
+        "slack",
+        "--",
+        "sh",
+        "-c",
+        "echo 'No changes.'",
+    ])
+    .env_remove("SLACK_WEBHOOK_URL")
+    .env_remove("SLACK_CHANNEL")
+    .env("SLACK_BOT_TOKEN", "xoxb-runner-test")
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("could not post to slack: SLACK_BOT_TOKEN is set but SLACK_CHANNEL is not"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("xoxb-runner-test"), "{stderr}");
+}
+
+#[test]
 fn an_unwired_notifier_fails_the_run_unless_told_to_ignore_it() {
     let script = "echo 'No changes.'";
     let out = tfpost(&["plan", "--notify", "slack", "--", "sh", "-c", script])
@@ -561,10 +586,18 @@ fn an_unwired_notifier_fails_the_run_unless_told_to_ignore_it() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(out.stdout, b"No changes.\n");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("could not post to slack"), "{stderr}");
+    // The reason first, once, then the message between rules.
+    let reason = stderr.find("could not post to slack: no Slack credentials");
+    let start = stderr.find("----- message not posted (slack) -----\n");
+    let end = stderr.find("\n----- end -----\n");
     assert!(
-        stderr.contains("the Slack message, not posted:"),
+        matches!((reason, start, end), (Some(r), Some(s), Some(e)) if r < s && s < e),
         "guarantee 3: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("could not post to slack").count(),
+        1,
+        "{stderr}"
     );
     tfpost(&[
         "plan",

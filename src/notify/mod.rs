@@ -142,6 +142,12 @@ pub trait Destination {
     }
     /// Posts the message; on failure, why (the runner writes the message to stderr).
     fn post<'a>(&'a self, outgoing: &'a Outgoing<'a>) -> PostFuture<'a>;
+    /// Called instead of [`Destination::post`] when the run matches none of
+    /// [`Destination::when`]: what the destination still keeps up to date without posting
+    /// (GitHub: the labels, and its earlier comment hidden as outdated). `None`: nothing.
+    fn tidy<'a>(&'a self, _outgoing: &'a Outgoing<'a>) -> Option<PostFuture<'a>> {
+        None
+    }
 }
 
 /// What [`Destination::post`] returns.

@@ -9,6 +9,7 @@
 mod address;
 mod classify;
 mod diagnostic;
+pub mod fmt;
 mod line;
 mod newlines;
 mod section;

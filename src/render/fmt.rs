@@ -7,7 +7,7 @@ use super::RenderContext;
 use super::github::BODY_MAX_CHARS;
 use super::inert::{code_block, github_len, inline_code, link, md_escape};
 use crate::message::GithubMessage;
-use crate::run::fmt::FmtReport;
+use crate::parse::fmt::FmtReport;
 
 /// Renders the comment. Every path and diff is plan-controlled text: it goes in code spans and
 /// fenced blocks only. Diffs that do not fit are named, not shown.
@@ -91,7 +91,7 @@ pub fn github(report: &FmtReport, ctx: &RenderContext) -> GithubMessage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::fmt::FmtFile;
+    use crate::parse::fmt::FmtFile;
 
     #[test]
     fn lists_files_and_diffs_inertly() {

@@ -52,9 +52,7 @@ pub mod limits {
     pub const THREAD_REPLIES_MAX: usize = 3;
 }
 
-/// `block_id` prefix of the blocks that carry the cut-down details for webhook posts. A
-/// notifier that posts [`SlackMessage::thread_reply`] drops them from the parent message.
-pub const DETAILS_BLOCK_PREFIX: &str = "tfpost_details";
+pub use crate::message::DETAILS_BLOCK_PREFIX;
 
 /// Renders a parsed plan or apply.
 pub fn render(report: &Report, ctx: &RenderContext) -> SlackMessage {
@@ -196,27 +194,6 @@ pub fn render_parse_failure(
         text,
         blocks,
         thread_reply: thread,
-    }
-}
-
-/// The parent message without the webhook copy of the details: what a notifier posts when it
-/// posts [`SlackMessage::thread_reply`] under it.
-pub fn without_inline_details(message: &SlackMessage) -> SlackMessage {
-    let blocks = message
-        .blocks
-        .iter()
-        .filter(|block| {
-            !block
-                .get("block_id")
-                .and_then(Value::as_str)
-                .is_some_and(|id| id.starts_with(DETAILS_BLOCK_PREFIX))
-        })
-        .cloned()
-        .collect();
-    SlackMessage {
-        text: message.text.clone(),
-        blocks,
-        thread_reply: None,
     }
 }
 
@@ -1534,7 +1511,7 @@ Plan: 1 to add, 0 to change, 1 to destroy.
             };
             let message = render(&report, &long);
             assert_eq!(limit_violations(&message), Vec::<String>::new());
-            let parent = without_inline_details(&message);
+            let parent = message.without_inline_details();
             assert_eq!(limit_violations(&parent), Vec::<String>::new());
             assert!(slack_len(&message.text) <= limits::FALLBACK_TEXT_MAX);
             // The destroy warning and the errors are still there, cut with a count.
@@ -1601,7 +1578,7 @@ Plan: 1 to add, 0 to change, 1 to destroy.
                 .count()
         };
         assert_eq!(marked(&message), 2, "divider + one section");
-        let parent = without_inline_details(&message);
+        let parent = message.without_inline_details();
         assert_eq!(marked(&parent), 0);
         assert_eq!(parent.blocks.len(), message.blocks.len() - 2);
         assert!(parent.thread_reply.is_none());

@@ -6,9 +6,9 @@ use std::collections::VecDeque;
 use crate::model::{Kind, Report};
 use crate::parse::{ParseError, ParseOptions, Parser};
 
-use super::fmt::{FmtParser, FmtReport};
 use super::settings::RunKind;
 use super::spool::{Spool, Stream};
+use crate::parse::fmt::{FmtParser, FmtReport};
 
 /// What the run's output was understood to be.
 // A run has exactly one, so the size of the larger variant costs nothing worth a box.

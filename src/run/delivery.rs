@@ -46,4 +46,6 @@ pub struct DeliveryError {
 pub struct DestinationFailure {
     pub destination: DestinationId,
     pub reason: String,
+    /// The reason and the message were written to the log already, when the post failed.
+    pub reported: bool,
 }

@@ -18,7 +18,6 @@
 
 pub mod analyze;
 pub mod delivery;
-pub mod fmt;
 pub mod log;
 mod masking;
 pub mod post;
@@ -248,7 +247,7 @@ pub fn run(
     let delivered = match delivery.deliver(&output, settings, log) {
         Ok(()) => true,
         Err(err) => {
-            for failure in &err.failures {
+            for failure in err.failures.iter().filter(|f| !f.reported) {
                 log.error(format_args!(
                     "could not post to {}: {}",
                     failure.destination, failure.reason

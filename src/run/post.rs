@@ -146,6 +146,7 @@ impl Delivery for Post {
                 .map(|(registration, _)| DestinationFailure {
                     destination: registration.id,
                     reason: reason.clone(),
+                    reported: false,
                 })
                 .collect(),
             ignored: r.config.ignore_notify_errors,
@@ -201,10 +202,11 @@ impl Delivery for Post {
                 &facts,
                 runtime.as_ref(),
             );
-            if let Err(reason) = outcome {
+            if let Err(unposted) = outcome {
                 failures.push(DestinationFailure {
                     destination: registration.id,
-                    reason: r.masker.mask_str(&reason).into_owned(),
+                    reason: r.masker.mask_str(&unposted.reason).into_owned(),
+                    reported: unposted.reported,
                 });
             }
         }
@@ -308,7 +310,7 @@ impl Post {
         (registration, built): (&Registration, Result<&dyn Destination, &String>),
         facts: &RunFacts,
         runtime: Option<&tokio::runtime::Runtime>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Unposted> {
         let label = registration.label;
         if matches!(run.parsed, Parsed::Fmt(_)) && !registration.dialect.renders_fmt() {
             log.info(format!("{label}: `fmt` results are not posted there"));
@@ -316,16 +318,34 @@ impl Post {
         }
         let with_parts = built.is_ok_and(|d| d.wants_parts());
         let message = render(registration.dialect, run, settings, r, log, with_parts);
-        let message = for_dialect(registration.dialect, mask_rendered(message, &r.masker)?);
+        let message = for_dialect(
+            registration.dialect,
+            mask_rendered(message, &r.masker).map_err(|reason| Unposted {
+                reason,
+                reported: false,
+            })?,
+        );
+        // The reason first, on one line a reader finds, then the message between rules, so
+        // the CI log keeps it (SPEC guarantee 3) without burying why.
         let unposted = |reason: String| {
+            let reason = r.masker.mask_str(&reason).into_owned();
+            log.error(format_args!(
+                "could not post to {}: {reason}",
+                registration.id
+            ));
+            let text = message.text();
+            let newline = if text.ends_with('\n') { "" } else { "\n" };
             let _ = log.write_raw(
                 format!(
-                    "tfpost: the {label} message, not posted:\n{}\n",
-                    message.text()
+                    "----- message not posted ({}) -----\n{text}{newline}----- end -----\n",
+                    registration.id
                 )
                 .as_bytes(),
             );
-            reason
+            Unposted {
+                reason,
+                reported: true,
+            }
         };
         if let Some(reason) = &r.blocked {
             return Err(unposted(reason.clone()));
@@ -338,11 +358,31 @@ impl Post {
             }
             Err(reason) => return Err(unposted(reason.clone())),
         };
+        let outgoing = Outgoing {
+            message: &message,
+            facts,
+            target_key: &r.target_key,
+            build_url: r.ci.build_url.as_deref(),
+        };
         let when = destination.when();
         if !When::any(&when, facts) {
-            log.info(format!(
-                "{label}: not posted: `when` is {when:?} and this run matches none of it"
-            ));
+            let skipped = format!("not posted: `when` is {when:?} and this run matches none of it");
+            // What the destination keeps up to date without a message (labels, stale comments).
+            match (runtime, destination.tidy(&outgoing)) {
+                (Some(runtime), Some(tidy)) => match runtime.block_on(tidy) {
+                    Ok(done) => {
+                        for warning in &done.warnings {
+                            log.warn(format!("{label}: {warning}"));
+                        }
+                        log.info(format!("{label}: {skipped}; {}", done.summary));
+                    }
+                    Err(reason) => log.warn(format!(
+                        "{label}: {skipped}; bringing its earlier message and labels up to date failed: {}",
+                        r.masker.mask_str(&reason)
+                    )),
+                },
+                _ => log.info(format!("{label}: {skipped}")),
+            }
             return Ok(());
         }
         let Some(runtime) = runtime else {
@@ -351,12 +391,6 @@ impl Post {
                 dry_run(log, &place, &text);
             }
             return Ok(());
-        };
-        let outgoing = Outgoing {
-            message: &message,
-            facts,
-            target_key: &r.target_key,
-            build_url: r.ci.build_url.as_deref(),
         };
         // A SIGTERM while the post hangs writes this to stderr before tfpost exits.
         let _posting = super::signals::posting(format!(
@@ -424,6 +458,13 @@ impl Post {
             Err(_) => vec![message.preview()],
         })
     }
+}
+
+/// Why a destination's message was not posted, and whether that was already written to the
+/// log with the message.
+struct Unposted {
+    reason: String,
+    reported: bool,
 }
 
 /// What the posting policy and the destinations know of the run.
@@ -705,7 +746,7 @@ mod tests {
             "{logged}"
         );
         assert!(
-            logged.contains("the stdout message, not posted:\n### Terraform plan"),
+            logged.contains("----- message not posted (stdout) -----\n### Terraform plan"),
             "{logged}"
         );
     }

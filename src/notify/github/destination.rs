@@ -168,45 +168,77 @@ impl Destination for GithubDestination {
     }
 
     fn post<'a>(&'a self, outgoing: &'a Outgoing<'a>) -> PostFuture<'a> {
-        Box::pin(async move {
-            let Rendered::Markdown(message) = outgoing.message else {
-                return Err("GitHub: the message is not Markdown".to_string());
-            };
-            let mut warnings = Vec::new();
-            if let Some(path) = &self.step_summary
-                && let Err(err) = super::append_step_summary(path, message, self.options.overflow)
-            {
-                warnings.push(format!(
-                    "cannot append to $GITHUB_STEP_SUMMARY ({}): {err}",
-                    path.display()
-                ));
-            }
-            let facts = outgoing.facts;
-            let counts = crate::summary::counts_in_order(&facts.counts);
-            let request = PostRequest {
-                target_key: outgoing.target_key,
-                kind: facts.command.into(),
-                message,
-                result: facts.outcome,
-                destroys: facts.destructive,
-                build_url: outgoing.build_url,
-                options: &self.options,
-                counts: facts.kind.is_some().then_some(&counts),
-            };
-            let notifier = GithubNotifier::new(&self.target, self.options.retry.clone())
-                .map_err(|e| e.to_string())?;
-            let outcome = notifier.post(&request).await.map_err(|e| e.to_string())?;
-            warnings.extend(outcome.warnings);
-            Ok(Posted {
-                summary: format!(
-                    "{:?} {} ({} API calls)",
-                    outcome.action,
-                    outcome.comment_urls.join(", "),
-                    outcome.api_calls
-                ),
-                warnings,
-            })
-        })
+        Box::pin(self.send(outgoing, Send::Comment))
+    }
+
+    fn tidy<'a>(&'a self, outgoing: &'a Outgoing<'a>) -> Option<PostFuture<'a>> {
+        Some(Box::pin(self.send(outgoing, Send::Withdraw)))
+    }
+}
+
+/// What [`GithubDestination::send`] does with the pull request.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Send {
+    /// Post the comment (and hide the older ones, update the labels).
+    Comment,
+    /// No comment: hide the older ones and update the labels only.
+    Withdraw,
+}
+
+impl GithubDestination {
+    async fn send(&self, outgoing: &Outgoing<'_>, send: Send) -> Result<Posted, String> {
+        let Rendered::Markdown(message) = outgoing.message else {
+            return Err("GitHub: the message is not Markdown".to_string());
+        };
+        let mut warnings = Vec::new();
+        if send == Send::Comment
+            && let Some(path) = &self.step_summary
+            && let Err(err) = super::append_step_summary(path, message, self.options.overflow)
+        {
+            warnings.push(format!(
+                "cannot append to $GITHUB_STEP_SUMMARY ({}): {err}",
+                path.display()
+            ));
+        }
+        let facts = outgoing.facts;
+        let counts = crate::summary::counts_in_order(&facts.counts);
+        let request = PostRequest {
+            target_key: outgoing.target_key,
+            kind: facts.command.into(),
+            message,
+            result: facts.outcome,
+            destroys: facts.destructive,
+            build_url: outgoing.build_url,
+            options: &self.options,
+            counts: facts.kind.is_some().then_some(&counts),
+        };
+        let notifier = GithubNotifier::new(&self.target, self.options.retry.clone())
+            .map_err(|e| e.to_string())?;
+        let outcome = match send {
+            Send::Comment => notifier.post(&request).await,
+            Send::Withdraw => notifier.withdraw(&request).await,
+        }
+        .map_err(|e| e.to_string())?;
+        warnings.extend(outcome.warnings);
+        let mut summary = outcome.action.describe().to_string();
+        if !outcome.comment_urls.is_empty() {
+            summary.push_str(": ");
+            summary.push_str(&outcome.comment_urls.join(", "));
+        }
+        if outcome.hidden > 0 {
+            summary.push_str(&format!(
+                "; {} older comment(s) hidden as outdated",
+                outcome.hidden
+            ));
+        }
+        if send == Send::Withdraw || !outcome.labels.is_empty() {
+            summary.push_str(&match outcome.labels.as_slice() {
+                [] => "; labels: none".to_string(),
+                labels => format!("; labels: {}", labels.join(", ")),
+            });
+        }
+        summary.push_str(&format!(" ({} API calls)", outcome.api_calls));
+        Ok(Posted { summary, warnings })
     }
 }
 

@@ -113,6 +113,19 @@ impl CommentMarker {
     }
 }
 
+/// `body` (a comment of tfpost's) with its marker's label state set to `state` and the rest as
+/// it was; `None` when it has no marker.
+pub fn with_state(body: &str, state: LabelState) -> Option<String> {
+    let mut marker = CommentMarker::parse(body)?;
+    let rest = body.strip_prefix(PREFIX)?;
+    // The marker's JSON escapes `>`, so the first `SUFFIX` ends it.
+    let end = rest.find(SUFFIX)? + SUFFIX.len();
+    let rest = &rest[end..];
+    let rest = rest.strip_prefix('\n').unwrap_or(rest);
+    marker.state = Some(state);
+    Some(format!("{}{rest}", marker.render()))
+}
+
 /// `marker` + `body`, cut so the whole stays within GitHub's limit. A cut ends at a line break,
 /// closes an open code fence and `<details>`, and says how much was cut and where the rest is.
 pub fn compose(marker: &str, body: &str, build_url: Option<&str>) -> String {
@@ -163,6 +176,19 @@ pub fn compose(marker: &str, body: &str, build_url: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_state_changes_only_the_state() {
+        let mut m = marker();
+        m.state = Some(LabelState::Destroy);
+        let body = format!("{}### Plan --> body\n", m.render());
+        let changed = with_state(&body, LabelState::NoChanges).expect("has a marker");
+        let parsed = CommentMarker::parse(&changed).expect("still a marker");
+        assert_eq!(parsed.state, Some(LabelState::NoChanges));
+        assert_eq!(parsed.target, m.target);
+        assert!(changed.ends_with("\n### Plan --> body\n"), "{changed}");
+        assert_eq!(with_state("no marker", LabelState::NoChanges), None);
+    }
 
     fn marker() -> CommentMarker {
         CommentMarker {

@@ -131,6 +131,22 @@ pub enum PostAction {
     Refreshed,
     /// Same plan, same commit, same link: nothing written.
     Unchanged,
+    /// No comment for this run (`comment_on_no_changes: false`): the target's earlier
+    /// comments hidden as outdated, the labels brought up to date ([`GithubNotifier::withdraw`]).
+    Withdrawn,
+}
+
+impl PostAction {
+    /// What was done, in words for the log.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PostAction::Created => "posted",
+            PostAction::Updated => "updated in place",
+            PostAction::Refreshed => "same plan: commit and build link updated",
+            PostAction::Unchanged => "same plan: nothing to change",
+            PostAction::Withdrawn => "no comment for this run",
+        }
+    }
 }
 
 /// The result of a post, for the runner to report.
@@ -329,28 +345,9 @@ impl GithubNotifier {
             };
         }
 
-        let mut labels = Vec::new();
-        if let Thread::PullRequest(pr) = thread
-            && request.kind == CommentKind::Plan
-        {
-            // The pull request's label sums up every target's latest plan comment.
-            let mut latest: std::collections::BTreeMap<&str, LabelState> = Default::default();
-            for (_, m) in ours.iter().filter(|(_, m)| m.kind == CommentKind::Plan) {
-                if let Some(s) = m.state {
-                    latest.insert(m.target.as_str(), s);
-                }
-            }
-            latest.insert(request.target_key, state);
-            let combined = labels::combined_state(latest.into_values());
-            labels = labels::apply(
-                &self.client,
-                pr,
-                &request.options.labels,
-                combined,
-                &mut warnings,
-            )
+        let labels = self
+            .follow_labels(&thread, request, &ours, state, &mut warnings)
             .await;
-        }
 
         Ok(PostOutcome {
             destination: match thread {
@@ -359,6 +356,103 @@ impl GithubNotifier {
             },
             action,
             comment_urls: urls,
+            hidden,
+            labels,
+            warnings,
+            api_calls: self.client.api_calls(),
+        })
+    }
+
+    /// The labels of tfpost's set on a pull request after a plan of `request.target_key` in
+    /// `state`: they sum up every target's latest plan. Commits and applies have none.
+    async fn follow_labels(
+        &self,
+        thread: &Thread,
+        request: &PostRequest<'_>,
+        ours: &[(Comment, CommentMarker)],
+        state: LabelState,
+        warnings: &mut Vec<String>,
+    ) -> Vec<String> {
+        let Thread::PullRequest(pr) = thread else {
+            return Vec::new();
+        };
+        if request.kind != CommentKind::Plan {
+            return Vec::new();
+        }
+        let mut latest: std::collections::BTreeMap<&str, LabelState> = Default::default();
+        for (_, m) in ours.iter().filter(|(_, m)| m.kind == CommentKind::Plan) {
+            if let Some(s) = m.state {
+                latest.insert(m.target.as_str(), s);
+            }
+        }
+        latest.insert(request.target_key, state);
+        let combined = labels::combined_state(latest.into_values());
+        labels::apply(
+            &self.client,
+            *pr,
+            &request.options.labels,
+            combined,
+            warnings,
+        )
+        .await
+    }
+
+    /// A run that posts no comment (`comment_on_no_changes: false` and a plan without
+    /// changes) still leaves the pull request telling the truth: the target's earlier comments,
+    /// which describe a plan that is no longer current, get the new state in their marker (so
+    /// later runs sum the labels right) and are hidden as outdated, and the labels follow the
+    /// new state. Nothing is posted; a comment already in the new state is left alone, so a
+    /// second such run writes nothing.
+    pub async fn withdraw(&self, request: &PostRequest<'_>) -> Result<PostOutcome, GithubError> {
+        let mut warnings = Vec::new();
+        let thread = self.resolve_thread(request.kind).await?;
+        let author = self.author(request.options, &mut warnings).await?;
+        let listing = self.client.list_comments(&thread).await?;
+        let state = label_state(request);
+        let mut ours: Vec<(Comment, CommentMarker)> = listing
+            .comments
+            .iter()
+            .filter(|c| author.matches(c))
+            .cloned()
+            .filter_map(|c| {
+                let marker = CommentMarker::parse(c.body.as_deref()?)?;
+                Some((c, marker))
+            })
+            .collect();
+        let mut stale = Vec::new();
+        for (comment, marker) in ours.iter_mut() {
+            if marker.target != request.target_key
+                || marker.kind != request.kind
+                || marker.state == Some(state)
+            {
+                continue;
+            }
+            let Some(body) = comment
+                .body
+                .as_deref()
+                .and_then(|b| marker::with_state(b, state))
+            else {
+                continue;
+            };
+            match self.client.update_comment(&thread, comment.id, &body).await {
+                Ok(_) => {
+                    marker.state = Some(state);
+                    stale.push(comment.node_id.clone());
+                }
+                Err(err) => warnings.push(format!("cannot mark an outdated comment: {err}")),
+            }
+        }
+        let hidden = self.hide(&stale, "OUTDATED", &mut warnings).await;
+        let labels = self
+            .follow_labels(&thread, request, &ours, state, &mut warnings)
+            .await;
+        Ok(PostOutcome {
+            destination: match thread {
+                Thread::PullRequest(n) => Destination::PullRequest(n),
+                Thread::Commit(sha) => Destination::Commit(sha),
+            },
+            action: PostAction::Withdrawn,
+            comment_urls: Vec::new(),
             hidden,
             labels,
             warnings,

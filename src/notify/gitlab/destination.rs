@@ -178,3 +178,45 @@ impl Destination for GitlabDestination {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filled(pairs: &[(&str, &str)]) -> Config {
+        let env: Env = pairs.iter().copied().collect();
+        let mut config = Config::default();
+        fill_from_env(&mut config, &env);
+        config
+    }
+
+    #[test]
+    fn the_environment_gives_api_url_tokens_and_project() {
+        assert_eq!(filled(&[]).gitlab.api_url, None);
+        assert_eq!(
+            filled(&[("CI_SERVER_URL", "https://gl.corp/")])
+                .gitlab
+                .api_url
+                .as_deref(),
+            Some("https://gl.corp/api/v4")
+        );
+        assert_eq!(
+            filled(&[
+                ("CI_SERVER_URL", "https://gl.corp"),
+                ("CI_API_V4_URL", "https://api.gl.corp/api/v4")
+            ])
+            .gitlab
+            .api_url
+            .as_deref(),
+            Some("https://api.gl.corp/api/v4")
+        );
+        let config = filled(&[("CI_JOB_TOKEN", "j"), ("GITLAB_TOKEN", " ")]);
+        assert!(config.gitlab.token.is_none());
+        assert_eq!(
+            config.gitlab.job_token.map(|t| t.expose().to_string()),
+            Some("j".into())
+        );
+        let config = filled(&[("CI_PROJECT_PATH", "g/p"), ("CI_PROJECT_ID", "42")]);
+        assert_eq!(config.gitlab.project.as_deref(), Some("42"));
+    }
+}

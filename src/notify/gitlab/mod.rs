@@ -2,7 +2,7 @@
 //! plan's state, and apply notes on the merged merge request of a commit (or on the commit).
 //!
 //! Input is plain data ([`GitlabTarget`], [`NoteRequest`]); nothing here reads the process
-//! environment ([`GitlabTarget::from_env`] takes a lookup function). Every call goes through
+//! environment (see `destination.rs`). Every call goes through
 //! [`GitlabClient`], which owns timeouts, retries and errors.
 //!
 //! **One current note per target.** Notes carry the same hidden marker as GitHub comments
@@ -48,31 +48,6 @@ use crate::render::gitlab_inert::GitlabMarkdown;
 /// GitLab's limit on a note (and a commit comment), in characters.
 pub const NOTE_MAX_CHARS: usize = 1_000_000;
 
-/// The REST v4 base URL: `CI_API_V4_URL`, else `CI_SERVER_URL` + `/api/v4` (self-managed
-/// GitLab), else `https://gitlab.com/api/v4`. Empty values count as unset.
-pub fn api_url_from_env(env: impl Fn(&str) -> Option<String>) -> String {
-    let value = |name: &str| {
-        env(name)
-            .map(|v| v.trim().trim_end_matches('/').to_string())
-            .filter(|v| !v.is_empty())
-    };
-    value("CI_API_V4_URL")
-        .or_else(|| value("CI_SERVER_URL").map(|server| format!("{server}/api/v4")))
-        .unwrap_or_else(|| "https://gitlab.com/api/v4".to_string())
-}
-
-/// The token: `GITLAB_TOKEN` (an access token), else `CI_JOB_TOKEN`; empty counts as unset.
-pub fn token_from_env(env: impl Fn(&str) -> Option<String>) -> Option<GitlabToken> {
-    let value = |name: &str| {
-        env(name)
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-    };
-    value("GITLAB_TOKEN")
-        .map(GitlabToken::Private)
-        .or_else(|| value("CI_JOB_TOKEN").map(GitlabToken::Job))
-}
-
 /// Where to post: the API, the token, the project, and the merge request and/or commit.
 #[derive(Debug, Clone)]
 pub struct GitlabTarget {
@@ -87,40 +62,6 @@ pub struct GitlabTarget {
     /// The commit (`CI_COMMIT_SHA`): finds the merge request when `merge_request` is unknown
     /// (apply on merge), and takes a commit comment when none is found.
     pub sha: Option<String>,
-}
-
-impl GitlabTarget {
-    /// The target GitLab CI describes: `CI_API_V4_URL`/`CI_SERVER_URL`, `GITLAB_TOKEN` or
-    /// `CI_JOB_TOKEN`, `CI_PROJECT_ID` (else `CI_PROJECT_PATH`), `CI_MERGE_REQUEST_IID` and
-    /// `CI_COMMIT_SHA`. The variables come from the CI job, not from the checkout.
-    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<GitlabTarget, GitlabError> {
-        let value = |name: &str| {
-            env(name)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-        };
-        let token = token_from_env(&env).ok_or_else(|| {
-            GitlabError::Config("no GitLab token: set GITLAB_TOKEN (or CI_JOB_TOKEN)".into())
-        })?;
-        let project = value("CI_PROJECT_ID")
-            .or_else(|| value("CI_PROJECT_PATH"))
-            .ok_or_else(|| GitlabError::Config("no GitLab project: set CI_PROJECT_ID".into()))?;
-        let merge_request = match value("CI_MERGE_REQUEST_IID") {
-            Some(iid) => Some(iid.parse().map_err(|_| {
-                GitlabError::Config(format!(
-                    "CI_MERGE_REQUEST_IID {iid:?} is not a merge request number"
-                ))
-            })?),
-            None => None,
-        };
-        Ok(GitlabTarget {
-            api_url: api_url_from_env(&env),
-            token,
-            project,
-            merge_request,
-            sha: value("CI_COMMIT_SHA"),
-        })
-    }
 }
 
 /// What to do with the older notes of a target.
@@ -699,56 +640,6 @@ pub fn post_blocking(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |k: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| *n == k)
-                .map(|(_, v)| v.to_string())
-        }
-    }
-
-    #[test]
-    fn environment_gives_api_url_token_and_target() {
-        assert_eq!(api_url_from_env(env(&[])), "https://gitlab.com/api/v4");
-        assert_eq!(
-            api_url_from_env(env(&[("CI_SERVER_URL", "https://gl.corp/")])),
-            "https://gl.corp/api/v4"
-        );
-        assert_eq!(
-            api_url_from_env(env(&[
-                ("CI_SERVER_URL", "https://gl.corp"),
-                ("CI_API_V4_URL", "https://api.gl.corp/api/v4")
-            ])),
-            "https://api.gl.corp/api/v4"
-        );
-        assert_eq!(
-            token_from_env(env(&[("CI_JOB_TOKEN", "j"), ("GITLAB_TOKEN", " ")])),
-            Some(GitlabToken::Job("j".into()))
-        );
-        let target = GitlabTarget::from_env(env(&[
-            ("GITLAB_TOKEN", "glpat-x"),
-            ("CI_PROJECT_ID", "42"),
-            ("CI_MERGE_REQUEST_IID", "7"),
-            ("CI_COMMIT_SHA", "abc1234"),
-        ]))
-        .unwrap();
-        assert_eq!(target.merge_request, Some(7));
-        assert_eq!(target.project, "42");
-        assert!(!format!("{target:?}").contains("glpat-x"));
-        let bad = GitlabTarget::from_env(env(&[
-            ("GITLAB_TOKEN", "t"),
-            ("CI_PROJECT_ID", "42"),
-            ("CI_MERGE_REQUEST_IID", "seven"),
-        ]));
-        assert!(
-            bad.unwrap_err()
-                .to_string()
-                .contains("CI_MERGE_REQUEST_IID")
-        );
-        assert!(GitlabTarget::from_env(env(&[("CI_PROJECT_ID", "1")])).is_err());
-    }
 
     #[test]
     fn the_outdated_note_begins_with_outdated_and_links_the_current_one() {

@@ -72,6 +72,24 @@ fn target(config: &Config) -> Option<SlackTarget> {
     secret(&slack.webhook_url).map(|url| SlackTarget::Webhook { url })
 }
 
+/// Why no Slack target could be made, naming what is missing: half of the bot pair is a
+/// different mistake from none of the credentials.
+fn missing_credentials(config: &Config) -> String {
+    let slack = &config.slack;
+    let token = slack.token.as_ref().is_some_and(|s| !s.is_empty());
+    let channel = slack.channel.as_ref().is_some_and(|c| !c.trim().is_empty());
+    match (token, channel) {
+        (true, false) => "SLACK_BOT_TOKEN is set but SLACK_CHANNEL is not: set SLACK_CHANNEL (or \
+                          `slack.channel` in the config) to the channel to post to"
+            .to_string(),
+        (false, true) => "SLACK_CHANNEL is set but SLACK_BOT_TOKEN is not: set SLACK_BOT_TOKEN \
+                          to a bot token that may post there, or use SLACK_WEBHOOK_URL"
+            .to_string(),
+        _ => "no Slack credentials: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and SLACK_CHANNEL"
+            .to_string(),
+    }
+}
+
 fn options(config: &Config) -> SlackOptions {
     let slack = &config.slack;
     SlackOptions {
@@ -91,9 +109,7 @@ fn options(config: &Config) -> SlackOptions {
 }
 
 fn build(setup: &Setup<'_>) -> Result<Box<dyn Destination>, String> {
-    let target = target(setup.config).ok_or(
-        "no Slack credentials: set SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and SLACK_CHANNEL",
-    )?;
+    let target = target(setup.config).ok_or_else(|| missing_credentials(setup.config))?;
     // Checks the URL and options; makes no request.
     let notifier = SlackNotifier::new(target, options(setup.config)).map_err(|e| e.to_string())?;
     Ok(Box::new(SlackDestination {
@@ -145,16 +161,72 @@ impl Destination for SlackDestination {
                 .await
                 .map_err(|err| format!("Slack: {err}"))?;
             Ok(Posted {
-                summary: format!("{outcome:?}"),
+                summary: posted_summary(&outcome),
                 warnings: Vec::new(),
             })
         })
     }
 }
 
+/// The log's line for a post: where it went, in words.
+fn posted_summary(outcome: &notifier::PostOutcome) -> String {
+    let mut line = match (&outcome.channel, &outcome.ts) {
+        (Some(channel), Some(ts)) => format!("posted to channel {channel} (message {ts})"),
+        (Some(channel), None) => format!("posted to channel {channel}"),
+        (None, _) => "posted through the incoming webhook".to_string(),
+    };
+    match outcome.thread_replies {
+        0 => {}
+        1 => line.push_str(", with the details in 1 thread reply"),
+        n => line.push_str(&format!(", with the details in {n} thread replies")),
+    }
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_credentials_name_the_missing_variable() {
+        let missing = |pairs: &[(&str, &str)]| {
+            let env: Env = pairs.iter().copied().collect();
+            let mut config = Config::default();
+            fill_from_env(&mut config, &env);
+            missing_credentials(&config)
+        };
+        assert!(
+            missing(&[("SLACK_BOT_TOKEN", "xoxb-1")])
+                .starts_with("SLACK_BOT_TOKEN is set but SLACK_CHANNEL is not")
+        );
+        assert!(
+            missing(&[("SLACK_CHANNEL", "C1")])
+                .starts_with("SLACK_CHANNEL is set but SLACK_BOT_TOKEN is not")
+        );
+        assert!(missing(&[]).starts_with("no Slack credentials"));
+    }
+
+    #[test]
+    fn the_posted_line_is_words() {
+        let outcome = notifier::PostOutcome {
+            channel: Some("C123".into()),
+            ts: Some("1700000000.000100".into()),
+            thread_replies: 2,
+        };
+        assert_eq!(
+            posted_summary(&outcome),
+            "posted to channel C123 (message 1700000000.000100), with the details in 2 thread replies"
+        );
+        let webhook = notifier::PostOutcome {
+            channel: None,
+            ts: None,
+            thread_replies: 0,
+        };
+        assert_eq!(
+            posted_summary(&webhook),
+            "posted through the incoming webhook"
+        );
+    }
 
     fn target_of(pairs: &[(&str, &str)]) -> Option<SlackTarget> {
         let env: Env = pairs.iter().copied().collect();

@@ -29,7 +29,6 @@ use url::Url;
 use crate::message::SlackMessage;
 use crate::model::Kind;
 use crate::notify::{RunFacts, When};
-use crate::render::slack::without_inline_details;
 
 /// The Web API base URL when `SLACK_API_URL` is not set.
 pub const DEFAULT_API_URL: &str = "https://slack.com/api/";
@@ -437,7 +436,7 @@ impl SlackNotifier {
     pub fn payloads(&self, message: &SlackMessage, facts: &RunFacts) -> Vec<SlackMessage> {
         let threaded = self.threads(message);
         let parent = if threaded {
-            without_inline_details(message)
+            message.without_inline_details()
         } else {
             message.clone()
         };
