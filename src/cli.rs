@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ci::{CiOverrides, Platform};
+use crate::model::Kind;
+use crate::notify::github::Overflow;
 use crate::run::settings::{
     DestinationList, RunKind, RunSettings, Verbosity, parse_destination_list,
 };
@@ -34,6 +36,9 @@ pub enum Command {
     Parse {
         /// File to read; `-` or nothing for stdin.
         file: Option<PathBuf>,
+        /// Plan or apply; detected from the text when omitted.
+        #[arg(long, value_enum)]
+        kind: Option<KindArg>,
     },
     /// Print the detected CI context (platform, repository, PR, commit, build URL) as JSON.
     Ci {
@@ -225,6 +230,14 @@ pub struct RunArgs {
     /// A template file replacing the built-in one.
     #[arg(long, value_name = "FILE")]
     pub template: Option<PathBuf>,
+    /// GitHub: edit tfpost's current comment for this target instead of posting a new one and
+    /// hiding the old (`--patch=false` turns off the config's `github.patch`).
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub patch: Option<bool>,
+    /// GitHub: a comment over GitHub's size limit is cut (`truncate`) or posted whole in as many
+    /// comments as it takes (`split`) [config: github.overflow; default: truncate].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub overflow: Option<OverflowArg>,
     #[command(flatten)]
     pub config: ConfigArgs,
     /// A failed post never changes the exit code (it is still reported on stderr).
@@ -254,6 +267,11 @@ impl RunArgs {
             message: self.message.clone(),
             vars: self.vars.iter().cloned().collect(),
             template: self.template.clone(),
+            patch: self.patch,
+            overflow: self.overflow.map(|mode| match mode {
+                OverflowArg::Truncate => Overflow::Truncate,
+                OverflowArg::Split => Overflow::Split,
+            }),
             config: self.config.config.clone(),
             ignore_notify_errors: self.ignore_notify_errors,
             verbosity: if self.quiet {
@@ -341,6 +359,10 @@ pub struct RenderArgs {
     /// and the error reported on stderr.
     #[arg(long)]
     pub template: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub ci: CiArgs,
 }
 
 /// Where a rendered message goes.
@@ -355,6 +377,22 @@ pub enum RenderTarget {
 pub enum KindArg {
     Plan,
     Apply,
+}
+
+impl From<KindArg> for Kind {
+    fn from(kind: KindArg) -> Kind {
+        match kind {
+            KindArg::Plan => Kind::Plan,
+            KindArg::Apply => Kind::Apply,
+        }
+    }
+}
+
+/// `--overflow`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OverflowArg {
+    Truncate,
+    Split,
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {

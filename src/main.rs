@@ -57,9 +57,13 @@ fn command_line_error(err: clap::Error) -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Parse { file } => {
+        Command::Parse { file, kind } => {
             let input = read_input(file.as_deref())?;
-            let report = parse(&input, ParseOptions::default())
+            let options = ParseOptions {
+                kind: kind.map(Into::into),
+                ..ParseOptions::default()
+            };
+            let report = parse(&input, options)
                 .with_context(|| format!("cannot parse {}", display_input(file.as_deref())))?;
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             serde_json::to_writer_pretty(&mut out, &report)?;
@@ -175,64 +179,69 @@ fn roots(args: &tfpost::cli::RootsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `tfpost render`: parse, render, print. An unparsable input prints the parse-failure comment
-/// (what would be posted), not an error.
+/// `tfpost render`: parse, then print what `plan --dry-run` / `apply --dry-run` would post to
+/// the destination: the same config, CI context, template and masking. An unparsable input
+/// prints the parse-failure message (what would be posted), not an error. Posts nothing.
 fn render(args: RenderArgs) -> anyhow::Result<ExitCode> {
-    use tfpost::render::{RenderContext, github, slack, user_template};
     let input = read_input(args.file.as_deref())?;
-    let kind = args.kind.map(|k| match k {
+    let forced = args.kind.map(|k| match k {
         KindArg::Plan => tfpost::model::Kind::Plan,
         KindArg::Apply => tfpost::model::Kind::Apply,
     });
-    let ctx = RenderContext {
-        title: args.title,
-        message: args.message,
-        vars: args.vars.into_iter().collect(),
-        ..RenderContext::default()
-    };
-    if args.target == RenderTarget::Slack {
-        // The Block Kit message as `chat.postMessage` would get it, thread reply included.
-        let message = match parse(
-            &input,
-            ParseOptions {
-                kind,
-                ..ParseOptions::default()
-            },
-        ) {
-            Ok(report) => slack::render(&report, &ctx),
-            Err(err) => slack::render_parse_failure(&input, kind, &err.to_string(), &ctx),
-        };
-        print_json(&message)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let template = args
-        .template
-        .as_deref()
-        .map(user_template::UserTemplate::load)
-        .transpose()?;
-    let message = match parse(
+    let parsed = parse(
         &input,
         ParseOptions {
-            kind,
+            kind: forced,
             ..ParseOptions::default()
         },
-    ) {
-        Ok(report) => {
-            let (message, err) =
-                user_template::github_or_builtin(template.as_ref(), &report, &ctx, &input, false);
-            if let Some(err) = err {
-                eprintln!(
-                    "tfpost: warning: {err}\ntfpost: the built-in comment is printed instead"
-                );
-            }
-            message
-        }
-        Err(err) => github::parse_failure(&input, &err.to_string(), &ctx),
+    );
+    // The run a real `plan` or `apply` would be: as told, else as the text reads.
+    let kind = match (forced, &parsed) {
+        (Some(kind), _) => kind,
+        (None, Ok(report)) => report.kind,
+        (None, Err(_)) => tfpost::model::Kind::Plan,
     };
+    let run_kind = match kind {
+        tfpost::model::Kind::Plan => RunKind::Plan,
+        tfpost::model::Kind::Apply => RunKind::Apply,
+    };
+    let mut settings = tfpost::run::RunSettings::new(run_kind);
+    settings.dry_run = true;
+    settings.title = args.title;
+    settings.message = args.message;
+    settings.vars = args.vars.into_iter().collect();
+    settings.template = args.template;
+    settings.config = args.config.config;
+    settings.overrides = args.ci.overrides();
+    if let Some(path) = &settings.template {
+        // A template that cannot be read is the user's error here, not a fallback.
+        tfpost::render::user_template::UserTemplate::load(path)?;
+    }
+    let mut raw = tfpost::run::RawOutput::default();
+    raw.push(input, |_| {});
+    let destination = match args.target {
+        RenderTarget::Github => tfpost::notify::github::ID,
+        RenderTarget::Slack => tfpost::notify::slack::ID,
+    };
+    let env = Environment::of_process(Env::from_process());
+    let log = Log::stderr(Verbosity::Normal, &env.vars);
+    let cwd = std::env::current_dir().context("cannot read the working directory")?;
+    let post = Post::new(env.vars.clone(), cwd);
+    let texts = post
+        .preview(
+            &settings,
+            &tfpost::run::Parsed::Terraform(parsed),
+            &raw,
+            destination,
+            &log,
+        )
+        .map_err(anyhow::Error::msg)?;
     let mut out = std::io::stdout().lock();
-    out.write_all(message.body.as_bytes())?;
-    if !message.body.ends_with('\n') {
-        writeln!(out)?;
+    for text in texts {
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            writeln!(out)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -106,9 +106,11 @@ impl RunKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    /// A plan that would change something (resources or outputs).
+    /// A plan that would change something (resources or outputs); for an apply, one whose
+    /// text ends without `Apply complete!` (cut off, or not an apply's output): its counts
+    /// are those of its plan, and nothing says they were applied.
     Changes,
-    /// A plan that would change nothing.
+    /// A plan that would change nothing (for an apply: the same, without `Apply complete!`).
     NoChanges,
     /// Terraform reported an error (plan or apply).
     Error,

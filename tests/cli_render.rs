@@ -24,7 +24,7 @@ fn renders_a_fixture_as_a_github_comment() {
         .assert()
         .success()
         .stdout(predicate::str::starts_with(
-            "### Plan for prod — ⚠️ destroys resources\n",
+            "### Plan for prod · `.` — ⚠️ destroys resources\n",
         ))
         .stdout(predicate::str::contains(
             "> [!CAUTION]\n> This plan destroys **1** and replaces **1** resources:",
@@ -42,7 +42,7 @@ fn reads_stdin_and_honours_kind() {
         .assert()
         .success()
         .stdout(predicate::str::starts_with(
-            "### Terraform apply — ✅ applied",
+            "### Terraform apply · `.` — ✅ applied",
         ));
 }
 
@@ -79,9 +79,7 @@ fn user_template_renders_and_a_broken_one_falls_back() {
         .assert()
         .success()
         .stderr(predicate::str::contains("bad.md line 2: syntax error"))
-        .stderr(predicate::str::contains(
-            "the built-in comment is printed instead",
-        ))
+        .stderr(predicate::str::contains("the built-in template was used"))
         .stdout(predicate::str::starts_with("### Terraform plan"));
 }
 
@@ -149,4 +147,179 @@ fn a_template_doing_endless_work_is_stopped_and_the_built_in_comment_printed() {
             .stderr(predicate::str::contains(reason))
             .stdout(predicate::str::starts_with("### Terraform plan"));
     }
+}
+
+/// `tfpost parse --kind`: what the text is when it cannot tell by itself.
+#[test]
+fn parse_kind_forces_plan_or_apply() {
+    let model = |args: &[&str], input: &str| -> serde_json::Value {
+        let out = tfpost()
+            .arg("parse")
+            .args(args)
+            .write_stdin(input.to_string())
+            .assert()
+            .success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    // An apply that failed before changing anything prints no apply progress: only the flag
+    // says it was an apply.
+    let failed_early = "\nError: error configuring Terraform AWS Provider: no valid credential sources found\n\n  with provider[\"registry.terraform.io/hashicorp/aws\"],\n  on main.tf line 1, in provider \"aws\":\n   1: provider \"aws\" {\n\n";
+    let detected = model(&[], failed_early);
+    assert_eq!(detected["kind"], "plan");
+    assert_eq!(detected["result"], "error");
+    let forced = model(&["--kind", "apply"], failed_early);
+    assert_eq!(forced["kind"], "apply");
+    assert_eq!(forced["result"], "error");
+    assert_eq!(forced["errors"][0]["file"], "main.tf");
+
+    let apply = std::fs::read_to_string("fixtures/tf-1.15.5/apply-failure.apply.txt").unwrap();
+    assert_eq!(model(&[], &apply)["kind"], "apply");
+    assert_eq!(model(&["--kind=plan"], &apply)["kind"], "plan");
+
+    tfpost()
+        .args(["parse", "--kind", "destroy", KITCHEN_SINK])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("possible values: plan, apply"));
+}
+
+/// OpenTofu (and Terraform with `removed { lifecycle { destroy = false } }`) counts forgotten
+/// resources in its summary line; a template's `result` must say it as printed.
+#[test]
+fn a_templates_result_keeps_the_forget_count() {
+    let plan = std::fs::read_to_string("fixtures/tf-1.15.5/removed-forget.plan.txt")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .replace(
+            "Plan: 0 to add, 0 to change, 1 to destroy.",
+            "Plan: 0 to add, 0 to change, 1 to destroy, 1 to forget.",
+        );
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let template = dir.path().join("result.md");
+    std::fs::write(&template, "{{ result }}\n").unwrap_or_else(|e| panic!("{e}"));
+    tfpost()
+        .args(["render", "-", "--template"])
+        .arg(&template)
+        .write_stdin(plan.clone())
+        .assert()
+        .success()
+        .stdout("Plan: 0 to add, 0 to change, 1 to destroy, 1 to forget.\n");
+    // The built-in comment quotes the same line.
+    tfpost()
+        .args(["render", "-"])
+        .write_stdin(plan)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "as printed: `Plan: 0 to add, 0 to change, 1 to destroy, 1 to forget.`",
+        ));
+}
+
+/// The colour bar under the counts: always 20 squares, whatever the counts.
+#[test]
+fn the_colour_bar_has_twenty_squares() {
+    let squares = ['🟥', '🟧', '🟩', '🟨', '🟦', '🟪', '🟫', '⬜'];
+    for fixture in [
+        KITCHEN_SINK,
+        "fixtures/tf-1.15.5/mixed.plan.txt",
+        "fixtures/tf-1.15.5/removed-forget.plan.txt",
+        "fixtures/tf-1.15.5/import-update-create.plan.txt",
+    ] {
+        let out = tfpost()
+            .args(["render", fixture])
+            .output()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        let bar = text
+            .lines()
+            .find(|line| !line.is_empty() && line.chars().all(|c| squares.contains(&c)))
+            .unwrap_or_else(|| panic!("{fixture}: no colour bar in\n{text}"));
+        assert_eq!(bar.chars().count(), 20, "{fixture}: {bar}");
+    }
+}
+
+/// A plan's text rendered as an apply is not "applied", and no `Apply complete!` line is
+/// quoted that the text does not hold.
+#[test]
+fn a_plan_rendered_as_an_apply_invents_nothing() {
+    let plan = "fixtures/tf-1.15.5/mixed.plan.txt";
+    let out = tfpost()
+        .args(["render", plan, "--kind", "apply"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("✅ applied"), "{text}");
+    assert!(!text.contains("as printed: `Apply complete!"), "{text}");
+    assert!(
+        text.starts_with("### Terraform apply · `.` — ⚠️ not applied: no `Apply complete!` line"),
+        "{text}"
+    );
+    assert!(
+        text.contains("as printed: `Plan: 3 to add, 0 to change, 2 to destroy.`"),
+        "{text}"
+    );
+    let slack = tfpost()
+        .args(["render", plan, "--kind", "apply", "--target", "slack"])
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let json = String::from_utf8_lossy(&slack.stdout);
+    assert!(json.contains("apply did not complete"), "{json}");
+    assert!(!json.contains("*Resources:*"), "{json}");
+    assert!(
+        json.contains("*Planned:* 3 to add, 0 to change, 2 to destroy."),
+        "{json}"
+    );
+}
+
+/// `render` prints what `plan --dry-run` would post: the same config (a configured title), the
+/// same target key, the same message.
+#[test]
+fn render_prints_what_plan_dry_run_would_post() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir(dir.path().join(".git")).unwrap_or_else(|e| panic!("{e}"));
+    let root = dir.path().join("envs/prod");
+    std::fs::create_dir_all(&root).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("tfpost.yaml"),
+        "title: Configured title\nmessage: From the config\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let plan = std::fs::read(KITCHEN_SINK).unwrap_or_else(|e| panic!("{e}"));
+    let isolated = |args: &[&str]| {
+        let mut cmd = tfpost();
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .current_dir(&root)
+            .args(args)
+            .write_stdin(plan.clone());
+        cmd.output().unwrap_or_else(|e| panic!("{e}"))
+    };
+    let rendered = isolated(&["render", "-"]);
+    assert!(rendered.status.success());
+    let rendered = String::from_utf8_lossy(&rendered.stdout).into_owned();
+    assert!(
+        rendered.starts_with("### Configured title · `envs/prod` — ⚠️ destroys resources\n"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("\nFrom the config\n"), "{rendered}");
+    let dry_run = isolated(&["plan", "--dry-run", "--notify", "github"]);
+    let stderr = String::from_utf8_lossy(&dry_run.stderr).into_owned();
+    let (_, posted) = stderr
+        .split_once(":\n")
+        .unwrap_or_else(|| panic!("no message in\n{stderr}"));
+    assert!(
+        stderr.starts_with("tfpost: --dry-run: would post to GitHub"),
+        "{stderr}"
+    );
+    assert_eq!(posted.trim_end(), rendered.trim_end());
+    // Slack too: the same Block Kit message.
+    let rendered = isolated(&["render", "-", "--target", "slack"]);
+    let dry_run = isolated(&["plan", "--dry-run", "--notify", "slack"]);
+    let stderr = String::from_utf8_lossy(&dry_run.stderr).into_owned();
+    let (_, posted) = stderr
+        .split_once(":\n")
+        .unwrap_or_else(|| panic!("no message in\n{stderr}"));
+    let rendered = String::from_utf8_lossy(&rendered.stdout).into_owned();
+    assert!(rendered.contains("Configured title"), "{rendered}");
+    assert_eq!(posted.trim_end(), rendered.trim_end());
 }

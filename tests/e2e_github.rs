@@ -3,6 +3,10 @@
 
 #[path = "support/fake_github.rs"]
 mod fake_github;
+#[path = "support/graphql_schema.rs"]
+mod graphql_schema;
+#[path = "support/openapi.rs"]
+mod openapi;
 
 use std::path::{Path, PathBuf};
 
@@ -334,4 +338,140 @@ fn a_comment_github_creates_while_answering_502_is_posted_once_and_reported_post
     assert_eq!(fake.visible_comments(PR).len(), 1);
     assert!(stderr.contains("GitHub: Created"), "{stderr}");
     assert!(!stderr.contains("not posted"), "{stderr}");
+}
+
+#[test]
+fn the_patch_flag_updates_the_comment_in_place_and_wins_over_the_config() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &["--patch"]),
+        &fixture("tf-1.15.5/mixed.plan.txt"),
+    );
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &["--patch"]),
+        &fixture("tf-1.15.5/kitchen-sink.plan.txt"),
+    );
+    let all = fake.comments_of(PR);
+    assert_eq!(all.len(), 1, "edited, not added: {all:#?}");
+    assert!(all[0].body.contains("terraform_data.s_e"));
+
+    // The flag wins over the config, either way.
+    std::fs::write(dir.join("tfpost.yaml"), "github:\n  patch: true\n").expect("config");
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &["--patch=false"]),
+        &fixture("tf-1.15.5/mixed.plan.txt"),
+    );
+    assert_eq!(fake.comments_of(PR).len(), 2, "a new comment");
+    assert_eq!(fake.visible_comments(PR).len(), 1, "the old one hidden");
+    std::fs::write(dir.join("tfpost.yaml"), "github:\n  patch: false\n").expect("config");
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &["--patch"]),
+        &fixture("tf-1.15.5/kitchen-sink.plan.txt"),
+    );
+    assert_eq!(fake.comments_of(PR).len(), 2, "edited in place");
+}
+
+/// A Terraform 1.x plan of `n` created resources, each with a few long attribute lines.
+fn big_plan(n: usize) -> Vec<u8> {
+    let mut text = String::from("\nTerraform will perform the following actions:\n\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "  # aws_instance.web_{i:05} will be created\n  + resource \"aws_instance\" \"web_{i:05}\" {{\n      + ami           = \"ami-{i:08x}\"\n      + instance_type = \"t3.micro\"\n      + user_data     = \"{}\"\n    }}\n\n",
+            "x".repeat(200)
+        ));
+    }
+    text.push_str(&format!("Plan: {n} to add, 0 to change, 0 to destroy.\n"));
+    text.into_bytes()
+}
+
+#[test]
+fn the_overflow_flag_splits_a_big_plan_and_wins_over_the_config() {
+    let input = big_plan(600);
+    // Default (and the config's `truncate`): one comment, cut to fit.
+    let github = fake();
+    let (_keep, dir) = workdir();
+    run_ok(plan(&github, &dir, "envs/prod", &[]), &input);
+    assert_eq!(github.comments_of(PR).len(), 1);
+
+    let github = fake();
+    std::fs::write(dir.join("tfpost.yaml"), "github:\n  overflow: truncate\n").expect("config");
+    run_ok(
+        plan(&github, &dir, "envs/prod", &["--overflow", "split"]),
+        &input,
+    );
+    let parts = github.visible_comments(PR);
+    assert!(parts.len() >= 3, "the whole plan in parts: {}", parts.len());
+    for (i, part) in parts.iter().enumerate() {
+        assert!(
+            part.body
+                .contains(&format!("part {} of {}", i + 1, parts.len())),
+            "{}",
+            part.body
+        );
+    }
+    for i in [0, 299, 599] {
+        let address = format!("aws_instance.web_{i:05}");
+        assert!(
+            parts.iter().any(|p| p.body.contains(&address)),
+            "{address} is in a part"
+        );
+    }
+
+    std::fs::write(dir.join("tfpost.yaml"), "github:\n  overflow: split\n").expect("config");
+    let github = fake();
+    run_ok(
+        plan(&github, &dir, "envs/prod", &["--overflow=truncate"]),
+        &input,
+    );
+    assert_eq!(github.comments_of(PR).len(), 1, "the flag wins");
+
+    let out = plan(&github, &dir, "envs/prod", &["--overflow", "spilt"])
+        .write_stdin(input.clone())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("spilt") && stderr.contains("split"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn configured_label_descriptions_reach_github() {
+    let fake = fake();
+    let (_keep, dir) = workdir();
+    std::fs::write(
+        dir.join("tfpost.yaml"),
+        "github:\n  labels:\n    destroy: {name: prod/destroy, color: d93f0b, description: Destroys something in prod}\n",
+    )
+    .expect("config");
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &[]),
+        &fixture("tf-1.15.5/mixed.plan.txt"),
+    );
+    assert_eq!(fake.labels_of(PR), vec!["prod/destroy".to_string()]);
+    let labels = fake.lock().repo_labels.clone();
+    assert_eq!(
+        labels.get("prod/destroy"),
+        Some(&(
+            "d93f0b".to_string(),
+            "Destroys something in prod".to_string()
+        ))
+    );
+
+    // A label that already has the colour gets the new description too.
+    std::fs::write(
+        dir.join("tfpost.yaml"),
+        "github:\n  labels:\n    destroy: {name: prod/destroy, color: d93f0b, description: Look before merging}\n",
+    )
+    .expect("config");
+    run_ok(
+        plan(&fake, &dir, "envs/prod", &[]),
+        &fixture("tf-1.15.5/kitchen-sink.plan.txt"),
+    );
+    let labels = fake.lock().repo_labels.clone();
+    assert_eq!(labels["prod/destroy"].1, "Look before merging");
+    openapi::assert_all_documented(&fake.requests());
 }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use fake_github::{FakeGithub, Fault};
+use fake_github::{FakeGithub, Fault, http_server};
 use fake_slack::{FakeSlack, Reply};
 
 const TFPOST: &str = env!("CARGO_BIN_EXE_tfpost");
@@ -900,4 +900,139 @@ fn two_runs_posting_at_once_in_patch_mode_end_with_one_visible_comment() {
     // From the second round on, both edit the same comment: there is no POST to meet at.
     race(&fake, dir.path(), 6, &[("GET", "/issues/42/comments")]);
     openapi::assert_all_documented(&fake.requests());
+}
+
+// --- 9. Transport rules: where a secret may go, what is printed, what is read ---------------
+
+/// A port nobody listens on.
+fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+#[test]
+fn plain_http_to_another_host_is_refused_for_github_and_slack_alike() {
+    let dir = workdir();
+    let input = plan_bytes();
+    // A host that is loopback only once normalised (`127.1`) is refused too: the rule is about
+    // the URL as written.
+    for url in ["http://github.example/api/v3", "http://127.1:1/api/v3"] {
+        let mut cmd = tfpost(dir.path(), &["plan"]);
+        cmd.env("GITHUB_TOKEN", TOKEN).env("GITHUB_API_URL", url);
+        let out = run(cmd, Some(&input));
+        assert_not_posted(
+            &out,
+            &input,
+            1,
+            &["GITHUB_API_URL", "unencrypted: use https"],
+            &[COMMENT_TEXT],
+        );
+    }
+    let mut cmd = tfpost(dir.path(), &["plan", "--notify", "slack"]);
+    cmd.env("SLACK_BOT_TOKEN", SLACK_TOKEN)
+        .env("SLACK_CHANNEL", "C0123")
+        .env("SLACK_API_URL", "http://slack.example/api");
+    let out = run(cmd, Some(&input));
+    assert_not_posted(
+        &out,
+        &input,
+        1,
+        &["SLACK_API_URL", "unencrypted: use https"],
+        &[SLACK_TEXT],
+    );
+}
+
+#[test]
+fn the_userinfo_of_an_api_url_is_never_printed() {
+    let dir = workdir();
+    let input = plan_bytes();
+    let password = "pw-SECRET-in-url";
+    for url in [
+        format!("http://alice:{password}@127.0.0.1:{}", closed_port()),
+        format!("http://alice:{password}@github.example/api/v3"),
+    ] {
+        let mut cmd = tfpost(dir.path(), &["plan"]);
+        cmd.env("GITHUB_TOKEN", TOKEN).env("GITHUB_API_URL", &url);
+        let out = run(cmd, Some(&input));
+        assert_not_posted(&out, &input, 1, &["http://"], &[COMMENT_TEXT]);
+        assert!(
+            !out.stderr.contains(password) && !out.stderr.contains("alice"),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn a_token_that_cannot_be_a_header_is_a_clear_error_not_a_crash() {
+    let dir = workdir();
+    let input = plan_bytes();
+    let fake = github();
+    for (token, found) in [
+        (
+            "ghp_first-half\nsecond-half",
+            "a line break at character 15",
+        ),
+        ("ghp_bell\u{7}token", "a control character (U+0007)"),
+    ] {
+        let mut cmd = tfpost(dir.path(), &["plan"]);
+        cmd.env("GITHUB_TOKEN", token)
+            .env("GITHUB_API_URL", fake.api_url());
+        let out = run(cmd, Some(&input));
+        assert_not_posted(&out, &input, 1, &["GITHUB_TOKEN", found], &[COMMENT_TEXT]);
+        assert!(!out.stderr.contains("second-half"), "{}", out.stderr);
+    }
+    assert!(fake.requests().is_empty(), "{:?}", fake.requests());
+    // Wrap mode: Terraform's own exit code (2, changes present) is kept.
+    let script = wrapped_plan(2);
+    let mut cmd = tfpost(
+        dir.path(),
+        &["plan", "--notify", "slack", "--", "sh", "-c", &script],
+    );
+    cmd.env("SLACK_BOT_TOKEN", "xoxb-bell\u{7}token")
+        .env("SLACK_CHANNEL", "C0123")
+        .env(
+            "SLACK_API_URL",
+            format!("http://127.0.0.1:{}/api", closed_port()),
+        );
+    let out = run(cmd, None);
+    assert_not_posted(
+        &out,
+        &input,
+        2,
+        &["SLACK_BOT_TOKEN", "a control character (U+0007)"],
+        // The target (`--var`) went to the wrapped command: the message names the directory.
+        &[
+            "not posted:\n:warning:",
+            "Terraform plan destroys resources",
+        ],
+    );
+}
+
+#[test]
+fn an_answer_larger_than_any_github_sends_is_not_read_whole() {
+    // Every request gets a 100 MB answer; tfpost stops reading at its cap and says so.
+    let port = http_server::serve(|_| {
+        Some(http_server::HttpResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: format!("[{}]", " ".repeat(100 * 1024 * 1024)),
+        })
+    });
+    let dir = workdir();
+    let input = plan_bytes();
+    let mut cmd = tfpost(dir.path(), &["plan"]);
+    cmd.env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_API_URL", format!("http://127.0.0.1:{port}"));
+    let out = run(cmd, Some(&input));
+    assert_not_posted(
+        &out,
+        &input,
+        1,
+        &["the answer is larger than 16 MiB"],
+        &[COMMENT_TEXT],
+    );
 }

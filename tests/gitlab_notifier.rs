@@ -729,8 +729,8 @@ fn failures_are_typed_retried_where_safe_and_never_show_the_token() {
         1,
     );
     post_plan(&good, "z\n", Outcome::Changes, false, &options()).unwrap();
-    // A hang: the timeout, with the attempts made.
-    gitlab.inject("GET", "/user", Fault::Hang, 3);
+    // A hang: the timeout, not sent again.
+    gitlab.inject("GET", "/user", Fault::Hang, 1);
     let quick = GitlabOptions {
         retry: RetryPolicy {
             timeout: Duration::from_millis(200),
@@ -740,7 +740,7 @@ fn failures_are_typed_retried_where_safe_and_never_show_the_token() {
     };
     let err = post_plan(&good, "w\n", Outcome::Changes, false, &quick).unwrap_err();
     assert!(
-        matches!(err, GitlabError::Timeout { attempts: 3, .. }),
+        matches!(err, GitlabError::Timeout { attempts: 1, .. }),
         "{err}"
     );
     texts.push(format!("{err} {err:?}"));
@@ -751,6 +751,19 @@ fn failures_are_typed_retried_where_safe_and_never_show_the_token() {
     let err = post_plan(&remote, "x\n", Outcome::Changes, false, &options()).unwrap_err();
     assert!(err.to_string().contains("unencrypted"), "{err}");
     texts.push(format!("{err} {err:?} {remote:?}"));
+
+    // A token that cannot be an HTTP header: an error naming the variable, nothing sent.
+    let sent_before = gitlab.requests().len();
+    let mut broken = good.clone();
+    broken.token = GitlabToken::Private("glpat-first\nsecond".into());
+    let err = post_plan(&broken, "x\n", Outcome::Changes, false, &options()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("GITLAB_TOKEN") && text.contains("a line break at character 12"),
+        "{text}"
+    );
+    assert!(!text.contains("second"), "{text}");
+    assert_eq!(gitlab.requests().len(), sent_before);
 
     for text in texts {
         assert!(!text.contains(TOKEN) && !text.contains(JOB_TOKEN), "{text}");

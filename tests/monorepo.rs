@@ -196,10 +196,7 @@ fn check_row(summary: &str, status: &RootStatus, stale: bool) {
     } else {
         for (action, n) in &status.counts {
             assert!(
-                line.contains(&format!(
-                    "{} {n}",
-                    tfpost::render::github::action_square(*action)
-                )),
+                line.contains(&format!("{} {n}", tfpost::words::action_square(*action))),
                 "{line} should count {n} {action:?}"
             );
         }

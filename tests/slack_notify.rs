@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use fake_slack::{FakeSlack, Reply};
 use serde_json::{Value, json};
+use tfpost::http::RetryPolicy;
 use tfpost::message::SlackMessage;
 use tfpost::model::{Kind, Report, RunKind};
 use tfpost::notify::slack::{PostOutcome, SlackError, SlackNotifier, SlackOptions, SlackTarget};
@@ -35,9 +36,12 @@ fn ctx() -> RenderContext {
 /// Quick retries so failure tests take milliseconds.
 fn fast() -> SlackOptions {
     SlackOptions {
-        timeout: Duration::from_secs(5),
-        backoff: Duration::from_millis(10),
-        max_retry_wait: Duration::from_secs(2),
+        retry: RetryPolicy {
+            timeout: Duration::from_secs(5),
+            base_delay: Duration::from_millis(10),
+            max_total_wait: Duration::from_secs(2),
+            ..RetryPolicy::default()
+        },
         ..SlackOptions::default()
     }
 }
@@ -353,36 +357,34 @@ async fn rate_limits_are_retried_after_retry_after() {
 }
 
 #[tokio::test]
-async fn a_long_retry_after_is_capped() {
+async fn a_retry_after_past_the_budget_is_not_waited_for() {
     let fake = FakeSlack::start().await;
     fake.script([Reply::rate_limited(3600)]);
-    let options = SlackOptions {
-        max_retry_wait: Duration::from_millis(200),
-        ..fast()
-    };
     let started = Instant::now();
     let (_, message, facts) = plan_with_destroys();
-    webhook(&fake, options)
+    let err = webhook(&fake, fast())
         .post(&message, &facts)
         .await
-        .expect("posted after a capped wait");
+        .expect_err("an hour is past the budget");
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "waited {:?}",
         started.elapsed()
     );
-    assert_eq!(fake.requests().len(), 2);
+    assert!(
+        matches!(err, SlackError::RateLimited { attempts: 1, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("Retry-After: 3600s"), "{err}");
+    assert_eq!(fake.requests().len(), 1);
 }
 
 #[tokio::test]
 async fn rate_limited_on_every_attempt_is_a_clear_error() {
     let fake = FakeSlack::start().await;
     fake.script([Reply::rate_limited(1), Reply::api_error("ratelimited")]);
-    let options = SlackOptions {
-        max_attempts: 2,
-        max_retry_wait: Duration::from_millis(50),
-        ..fast()
-    };
+    let mut options = fast();
+    options.retry.max_attempts = 2;
     let (_, message, facts) = plan_with_destroys();
     let err = bot(&fake, "C1", options)
         .post(&message, &facts)
@@ -398,41 +400,48 @@ async fn rate_limited_on_every_attempt_is_a_clear_error() {
 }
 
 #[tokio::test]
-async fn server_errors_are_retried_with_backoff() {
-    let fake = FakeSlack::start().await;
-    fake.script([
+async fn a_server_error_on_a_post_is_not_sent_again() {
+    // Slack may have posted the message before failing: a second post could show it twice.
+    for reply in [
         Reply::status(503, "upstream down"),
         Reply::status(500, "oops"),
         Reply::api_error("internal_error"),
-    ]);
-    let (_, message, facts) = plan_with_destroys();
-    let outcome = webhook(&fake, fast())
-        .post(&message, &facts)
-        .await
-        .expect("posted on the 4th try");
-    assert!(outcome.ts.is_none(), "a webhook does not say: {outcome:?}");
-    assert_eq!(fake.requests().len(), 4);
+    ] {
+        let fake = FakeSlack::start().await;
+        fake.script([reply]);
+        let (_, message, facts) = plan_with_destroys();
+        let err = webhook(&fake, fast())
+            .post(&message, &facts)
+            .await
+            .expect_err("5xx");
+        assert!(
+            matches!(&err, SlackError::Server { attempts: 1, .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("may or may not have been posted"),
+            "{err}"
+        );
+        assert_eq!(fake.requests().len(), 1, "one post at most");
+        assert_no_secret(&err);
+    }
 }
 
 #[tokio::test]
-async fn server_errors_on_every_attempt_give_up() {
+async fn a_rate_limit_is_waited_out_then_a_server_error_ends_the_post() {
     let fake = FakeSlack::start().await;
-    fake.script(std::iter::repeat_n(Reply::status(502, "bad gateway"), 3));
-    let options = SlackOptions {
-        max_attempts: 3,
-        ..fast()
-    };
+    fake.script([Reply::rate_limited(0), Reply::status(502, "bad gateway")]);
     let (_, message, facts) = plan_with_destroys();
-    let err = bot(&fake, "C1", options)
+    let err = bot(&fake, "C1", fast())
         .post(&message, &facts)
         .await
         .expect_err("5xx");
     assert!(
-        matches!(&err, SlackError::Server { status, attempts: 3, .. } if status == "HTTP 502"),
+        matches!(&err, SlackError::Server { status, attempts: 2, .. } if status == "HTTP 502"),
         "{err:?}"
     );
     assert!(err.to_string().contains("chat.postMessage"), "{err}");
-    assert_eq!(fake.requests().len(), 3);
+    assert_eq!(fake.requests().len(), 2);
     assert_no_secret(&err);
 }
 
@@ -575,11 +584,9 @@ async fn a_failed_thread_reply_reports_the_posted_parent() {
 async fn an_unanswered_post_times_out_and_is_not_sent_again() {
     let fake = FakeSlack::start().await;
     fake.script([Reply::Hang, Reply::Hang]);
-    let options = SlackOptions {
-        timeout: Duration::from_millis(300),
-        max_attempts: 2,
-        ..fast()
-    };
+    let mut options = fast();
+    options.retry.timeout = Duration::from_millis(300);
+    options.retry.max_attempts = 2;
     let (_, message, facts) = plan_with_destroys();
     let started = Instant::now();
     let err = webhook(&fake, options)
@@ -601,10 +608,8 @@ async fn an_unreachable_slack_is_a_connection_error_without_secrets() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.local_addr().expect("addr").port()
     };
-    let options = SlackOptions {
-        max_attempts: 2,
-        ..fast()
-    };
+    let mut options = fast();
+    options.retry.max_attempts = 2;
     let (_, message, facts) = plan_with_destroys();
     let url = format!("http://127.0.0.1:{port}/services/T/B/{WEBHOOK_SECRET}");
     let notifier =
@@ -750,10 +755,8 @@ async fn https_to_a_server_that_is_not_tls_fails_cleanly_without_secrets() {
     // speaks plain http, so the handshake fails and is reported as a connection error.
     let fake = FakeSlack::start().await;
     let url = format!("https://{}/services/T/B/{WEBHOOK_SECRET}", fake.addr);
-    let options = SlackOptions {
-        max_attempts: 1,
-        ..fast()
-    };
+    let mut options = fast();
+    options.retry.max_attempts = 1;
     let notifier = SlackNotifier::new(SlackTarget::Webhook { url }, options).expect("valid");
     let (_, message, facts) = plan_with_destroys();
     let err = notifier

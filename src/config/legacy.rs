@@ -1,9 +1,15 @@
 //! tfcmt and tfnotify configs, read as they are and mapped onto [`Config`].
 //!
-//! Both tools grew their formats over many versions (tfcmt's `ci: circleci` string and
-//! `repo_owner`, tfnotify's `notifier.github.repository`), so these files are read as a YAML
-//! tree rather than a strict struct: every key tfpost understands is mapped, every other one is
-//! reported as a warning, never an error, so a working tfcmt setup keeps working.
+//! Both tools grew their formats over many versions (tfcmt's `ci: circleci` string and later
+//! its `ci:` mapping, `repo_owner`, tfnotify's `notifier.github.repository`), so these files are
+//! read as a YAML tree rather than a strict struct. [`keys`] lists every key either tool
+//! documents: each one is read here or named in a warning with its line, and so is any key
+//! neither tool knows, so nothing is dropped without a word; a working setup keeps working.
+
+pub mod env;
+mod keys;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -13,6 +19,7 @@ use serde_yaml_ng::Value;
 use super::gotemplate::{self, TranslateOptions};
 use super::trust::Variables;
 use super::{Config, ConfigError, ConfigFormat, Label, PrNumber, Secret};
+use crate::ci::Platform;
 use crate::notify::{self, DestinationId};
 
 /// Something in a config that tfpost ignored or could not translate.
@@ -32,6 +39,29 @@ impl fmt::Display for ConfigWarning {
     }
 }
 
+/// tfnotify's titles when `-title` (tfpost: `--title`) is not given: its templates print
+/// `.Title`, and it is never empty there.
+const TFNOTIFY_PLAN_TITLE: &str = "## Plan result";
+const TFNOTIFY_APPLY_TITLE: &str = "## Apply result";
+const TFNOTIFY_DESTROY_WARNING_TITLE: &str = "## :warning: Resource Deletion will happen :warning:";
+
+/// tfnotify's comment when `terraform.plan.template` / `apply.template` is unset.
+const TFNOTIFY_DEFAULT_TEMPLATE: &str = "
+{{ .Title }}
+
+{{ .Message }}
+
+{{if .Result}}
+<pre><code>{{ .Result }}
+</code></pre>
+{{end}}
+
+<details><summary>Details (Click me)</summary>
+
+<pre><code>{{ .Body }}
+</code></pre></details>
+";
+
 /// Parses a tfcmt or tfnotify config into a tfpost [`Config`] and warnings.
 pub fn parse(
     text: &str,
@@ -41,7 +71,12 @@ pub fn parse(
 ) -> Result<(Config, Vec<ConfigWarning>), ConfigError> {
     let mut root: Value = serde_yaml_ng::from_str(text).map_err(|e| super::syntax(path, &e))?;
     if root.is_null() {
-        return Ok((Config::default(), Vec::new()));
+        let mut config = Config::default();
+        if format == ConfigFormat::Tfcmt {
+            // tfcmt posts to GitHub with or without a config.
+            config.notify = Some(vec![notify::github::ID]);
+        }
+        return Ok((config, Vec::new()));
     }
     if !root.is_mapping() {
         return Err(ConfigError::Invalid {
@@ -62,6 +97,9 @@ pub fn parse(
         config: Config::default(),
         warnings: Vec::new(),
     };
+    for (key, message) in keys::unread(&root, format) {
+        reader.warn(&key, message);
+    }
     reader.read(&root)?;
     let config = reader.config;
     config.validate(path)?;
@@ -86,6 +124,22 @@ fn string(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// The CI platform for a name tfnotify or tfcmt v1 accepts in `ci:`.
+fn platform(name: &str) -> Result<Platform, crate::ci::UnknownPlatform> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "circleci" | "circle-ci" => Ok(Platform::Circleci),
+        "gitlabci" | "gitlab-ci" => Ok(Platform::GitlabCi),
+        "travis" | "travisci" | "travis-ci" => Ok(Platform::TravisCi),
+        "codebuild" => Ok(Platform::Codebuild),
+        "teamcity" => Ok(Platform::Teamcity),
+        "drone" => Ok(Platform::Drone),
+        "jenkins" => Ok(Platform::Jenkins),
+        "github-actions" => Ok(Platform::GithubActions),
+        "cloud-build" | "cloudbuild" => Ok(Platform::CloudBuild),
+        _ => name.parse(),
     }
 }
 
@@ -126,35 +180,9 @@ impl Reader<'_> {
     }
 
     fn read(&mut self, root: &Value) -> Result<(), ConfigError> {
-        let known_top = [
-            "ci",
-            "notifier",
-            "terraform",
-            "repository",
-            "repo_owner",
-            "repo_name",
-            "embedded_var_names",
-            "templates",
-            "vars",
-            "ghe_base_url",
-            "ghe_graphql_endpoint",
-            "plan_patch",
-            "log",
-            "complement",
-            "mask",
-        ];
-        if let Value::Mapping(m) = root {
-            for k in m.keys().filter_map(Value::as_str) {
-                if !known_top.contains(&k) {
-                    self.warn(
-                        k,
-                        format!("`{k}` is not a {} key tfpost reads; ignored", self.format),
-                    );
-                }
-            }
-        }
         self.read_ci(root);
         self.read_github(root)?;
+        self.read_gitlab(root);
         self.read_slack(root);
         if let Some(Value::Mapping(vars)) = root.get("vars") {
             for (k, v) in vars {
@@ -166,28 +194,19 @@ impl Reader<'_> {
         if let Some(Value::Sequence(names)) = root.get("embedded_var_names") {
             self.config.github.embedded_var_names = names.iter().filter_map(string).collect();
         }
-        for key in ["ghe_graphql_endpoint", "log", "complement"] {
-            if root.get(key).is_some() {
-                self.warn(
-                    key,
-                    format!("`{key}` is not needed by tfpost (it finds the GraphQL endpoint and CI variables itself); ignored"),
-                );
-            }
-        }
-        if root.get("mask").is_some() {
-            self.warn("mask", "tfcmt's `mask` is not read; write `mask: {env: [...], patterns: [...]}` in a tfpost.yaml");
-        }
         self.read_terraform(root)?;
         Ok(())
     }
 
     fn read_ci(&mut self, root: &Value) {
-        // `ci: circleci` (tfnotify, tfcmt v1); tfcmt v2+ detects the platform itself.
-        if let Some(name) = root.get("ci").and_then(string) {
-            match name.parse() {
+        match root.get("ci") {
+            // `ci: circleci` (tfnotify, tfcmt v1); tfcmt v2+ detects the platform itself.
+            Some(Value::String(name)) if !name.trim().is_empty() => match platform(name) {
                 Ok(p) => self.config.ci.platform = Some(p),
                 Err(e) => self.warn("ci", format!("{e}; detecting the platform instead")),
-            }
+            },
+            Some(ci @ Value::Mapping(_)) => self.read_ci_definitions(ci),
+            _ => {}
         }
         let repo =
             get(root, &["repository"]).or_else(|| get(root, &["notifier", "github", "repository"]));
@@ -201,9 +220,66 @@ impl Reader<'_> {
         if let Some(name) = root.get("repo_name").and_then(string) {
             self.config.ci.repo = Some(name);
         }
-        if let Some(pr) = get(root, &["ci", "pr"]).and_then(string) {
-            self.config.ci.pr = Some(PrNumber::Text(pr));
+    }
+
+    /// tfcmt's "custom environment variable definition": `ci.pr`, `owner`, `repo`, `sha`,
+    /// `link` and `vars.NAME`, each a list of `{type, value}` tried in order, the first
+    /// non-empty winning. `envsubst` values were expanded with the file; `template` values
+    /// (Go templates over the environment) are not evaluated.
+    fn read_ci_definitions(&mut self, ci: &Value) {
+        for key in ["pr", "owner", "repo", "sha", "link"] {
+            let Some(definitions) = ci.get(key) else {
+                continue;
+            };
+            let Some(value) = self.first_defined(&format!("ci.{key}"), definitions) else {
+                continue;
+            };
+            match key {
+                "pr" => self.config.ci.pr = Some(PrNumber::Text(value)),
+                "owner" => self.config.ci.owner = Some(value),
+                "repo" => self.config.ci.repo = Some(value),
+                "sha" => self.config.ci.sha = Some(value),
+                _ => self.config.ci.build_url = Some(value),
+            }
         }
+        if let Some(Value::Mapping(vars)) = ci.get("vars") {
+            for (name, definitions) in vars {
+                let Some(name) = name.as_str() else { continue };
+                if let Some(value) = self.first_defined(&format!("ci.vars.{name}"), definitions) {
+                    self.config.vars.insert(name.to_string(), value);
+                }
+            }
+        }
+    }
+
+    fn first_defined(&mut self, key: &str, definitions: &Value) -> Option<String> {
+        let items: Vec<&Value> = match definitions {
+            Value::Sequence(items) => items.iter().collect(),
+            // A plain value, as a tfpost `ci:` would hold it.
+            other => return string(other),
+        };
+        for item in items {
+            let kind = item
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("envsubst");
+            match kind {
+                "envsubst" => {
+                    if let Some(value) = item.get("value").and_then(string) {
+                        return Some(value);
+                    }
+                }
+                other => {
+                    self.warn(
+                        key,
+                        format!(
+                            "`{key}` definition of type `{other}` is not evaluated by tfpost (write it as type `envsubst`, `${{VAR}}`); ignored"
+                        ),
+                    );
+                }
+            }
+        }
+        None
     }
 
     fn read_github(&mut self, root: &Value) -> Result<(), ConfigError> {
@@ -217,7 +293,6 @@ impl Reader<'_> {
         let base = root
             .get("ghe_base_url")
             .or_else(|| github.and_then(|g| g.get("base_url")))
-            .or_else(|| github.and_then(|g| g.get("api_url")))
             .and_then(string);
         if let Some(base) = base {
             self.config.github.api_url = Some(ghe_api_url(&base));
@@ -226,6 +301,26 @@ impl Reader<'_> {
             self.config.github.patch = patch;
         }
         Ok(())
+    }
+
+    /// tfnotify's `notifier.gitlab`: the token, the server, and the project as owner/name.
+    fn read_gitlab(&mut self, root: &Value) {
+        let Some(gitlab) = get(root, &["notifier", "gitlab"]) else {
+            return;
+        };
+        self.add_target(notify::gitlab::ID);
+        let gitlab_config = &mut self.config.gitlab;
+        if let Some(token) = gitlab.get("token").and_then(string) {
+            gitlab_config.token = Some(Secret::new(token));
+        }
+        if let Some(base) = gitlab.get("base_url").and_then(string) {
+            gitlab_config.api_url = Some(gitlab_api_url(&base));
+        }
+        let owner = get(gitlab, &["repository", "owner"]).and_then(string);
+        let name = get(gitlab, &["repository", "name"]).and_then(string);
+        if let (Some(owner), Some(name)) = (owner, name) {
+            gitlab_config.project = Some(format!("{owner}/{name}"));
+        }
     }
 
     fn read_slack(&mut self, root: &Value) {
@@ -238,20 +333,6 @@ impl Reader<'_> {
         }
         if let Some(channel) = slack.get("channel").and_then(string) {
             self.config.slack.channel = Some(channel);
-        }
-        if slack.get("bot").is_some() {
-            self.warn(
-                "notifier.slack.bot",
-                "`bot` (the bot's display name) is set by the Slack app in tfpost; ignored",
-            );
-        }
-        for other in ["gitlab", "typetalk"] {
-            if get(root, &["notifier", other]).is_some() {
-                self.warn(
-                    &format!("notifier.{other}"),
-                    format!("the {other} notifier is not supported by tfpost; ignored"),
-                );
-            }
         }
     }
 
@@ -278,36 +359,90 @@ impl Reader<'_> {
             }
         }
         let opts = TranslateOptions { named, raw_output };
-        let default = get(tf, &["default", "template"]).and_then(Value::as_str);
-        let plan = get(tf, &["plan", "template"])
-            .and_then(Value::as_str)
-            .or(default);
-        let apply = get(tf, &["apply", "template"])
-            .and_then(Value::as_str)
-            .or(default);
-        self.config.templates.plan = self.translate("terraform.plan.template", plan, &opts);
-        self.config.templates.apply = self.translate("terraform.apply.template", apply, &opts);
-        self.config.templates.plan_destroy = self.translate(
-            "terraform.plan.when_destroy.template",
-            get(tf, &["plan", "when_destroy", "template"]).and_then(Value::as_str),
-            &opts,
-        );
-        let parse_error = get(tf, &["plan", "when_parse_error", "template"])
+        let text_at = |path: &[&str]| {
+            get(tf, path)
+                .and_then(Value::as_str)
+                .filter(|t| !t.trim().is_empty())
+        };
+        let default = text_at(&["default", "template"]);
+        let plan = text_at(&["plan", "template"]).or(default);
+        let apply = text_at(&["apply", "template"]).or(default);
+        let tfnotify = self.format == ConfigFormat::Tfnotify;
+        self.config.templates.plan = self
+            .translate("terraform.plan.template", plan, &opts)
+            .map(|t| self.titled(t, TFNOTIFY_PLAN_TITLE));
+        self.config.templates.apply = self
+            .translate("terraform.apply.template", apply, &opts)
+            .map(|t| self.titled(t, TFNOTIFY_APPLY_TITLE));
+        let when_destroy = text_at(&["plan", "when_destroy", "template"]);
+        if tfnotify {
+            // tfnotify posts its destroy warning as a comment of its own before the plan's,
+            // which stays as it is: here the warning heads the plan's comment.
+            if let Some(warning) = when_destroy {
+                self.config.templates.plan_destroy =
+                    self.tfnotify_destroy_comment(warning, plan, &opts);
+            }
+        } else {
+            // tfcmt's `when_destroy.template` is the whole comment of a plan that destroys.
+            self.config.templates.plan_destroy =
+                self.translate("terraform.plan.when_destroy.template", when_destroy, &opts);
+        }
+        let parse_error = text_at(&["plan", "when_parse_error", "template"])
             .map(|t| ("terraform.plan.when_parse_error.template", t))
             .or_else(|| {
-                get(tf, &["apply", "when_parse_error", "template"])
+                text_at(&["apply", "when_parse_error", "template"])
                     .map(|t| ("terraform.apply.when_parse_error.template", t))
             });
-        if let Some((key, t)) = parse_error {
-            self.config.templates.parse_failure = self.translate(key, t.as_str(), &opts);
-        }
-        if get(tf, &["fmt"]).is_some() {
+        if parse_error.is_some_and(|(key, _)| key.starts_with("terraform.plan"))
+            && text_at(&["apply", "when_parse_error", "template"]).is_some()
+        {
             self.warn(
-                "terraform.fmt",
-                "`terraform.fmt` templates are not read; `tfpost fmt` uses its built-in template",
+                "terraform.apply.when_parse_error.template",
+                "`terraform.apply.when_parse_error.template` is not used: tfpost has one template for output it cannot read, and `terraform.plan.when_parse_error.template` is used for both; ignored",
             );
         }
+        if let Some((key, t)) = parse_error {
+            self.config.templates.parse_failure = self
+                .translate(key, Some(t), &opts)
+                .map(|t| self.titled(t, TFNOTIFY_PLAN_TITLE));
+        }
 
+        let read: Vec<&str> = [plan, apply, when_destroy, parse_error.map(|(_, t)| t)]
+            .into_iter()
+            .flatten()
+            .collect();
+        for name in unused_templates(&opts.named, &read) {
+            self.warn(
+                &format!("templates.{name}"),
+                format!("`templates.{name}` is not used by any template tfpost reads; ignored"),
+            );
+        }
+        self.read_labels(root, tf, &opts)?;
+        if self.bool_at(
+            root,
+            &["terraform", "plan", "when_no_changes", "disable_comment"],
+        )? == Some(true)
+        {
+            self.config.github.comment_on_no_changes = false;
+            self.config.gitlab.comment_on_no_changes = false;
+        }
+        if self.bool_at(
+            root,
+            &["terraform", "apply", "when_no_changes", "disable_comment"],
+        )? == Some(true)
+        {
+            self.config.github.comment_on_unchanged_apply = false;
+            self.config.gitlab.comment_on_unchanged_apply = false;
+        }
+        Ok(())
+    }
+
+    fn read_labels(
+        &mut self,
+        root: &Value,
+        tf: &Value,
+        opts: &TranslateOptions,
+    ) -> Result<(), ConfigError> {
         let label_opts = TranslateOptions {
             raw_output: true,
             ..opts.clone()
@@ -320,11 +455,11 @@ impl Reader<'_> {
             "when_plan_error",
         ] {
             let key = format!("terraform.plan.{when}.label");
-            let name = plan_cfg_name(tf, when);
+            let name = get(tf, &["plan", when, "label"]).and_then(string);
             translated_names.push(name.and_then(|n| self.translate(&key, Some(&n), &label_opts)));
         }
+        let plan_cfg = get(tf, &["plan"]).cloned();
         let labels = &mut self.config.github.labels;
-        let plan_cfg = get(tf, &["plan"]);
         for ((when, label), name) in [
             ("when_add_or_update_only", &mut labels.add_or_update),
             ("when_destroy", &mut labels.destroy),
@@ -334,7 +469,7 @@ impl Reader<'_> {
         .into_iter()
         .zip(translated_names)
         {
-            let Some(w) = plan_cfg.and_then(|p| p.get(when)) else {
+            let Some(w) = plan_cfg.as_ref().and_then(|p| p.get(when)) else {
                 continue;
             };
             apply_label(label, w, name);
@@ -342,14 +477,39 @@ impl Reader<'_> {
         if self.bool_at(root, &["terraform", "plan", "disable_label"])? == Some(true) {
             self.config.github.labels.enabled = false;
         }
-        if self.bool_at(
-            root,
-            &["terraform", "plan", "when_no_changes", "disable_comment"],
-        )? == Some(true)
-        {
-            self.config.github.comment_on_no_changes = false;
-        }
+        // GitLab merge requests get the same labels, as tfnotify's GitLab notifier sets them.
+        self.config.gitlab.labels = self.config.github.labels.clone();
         Ok(())
+    }
+
+    /// tfnotify prints its default title where `.Title` is unset; tfcmt has no title.
+    fn titled(&self, template: String, default_title: &str) -> String {
+        if self.format == ConfigFormat::Tfnotify {
+            with_title(&template, default_title)
+        } else {
+            template
+        }
+    }
+
+    /// The destroy warning (its own title and no message, as tfnotify sets them) followed by
+    /// the plan's comment (the config's template, else tfnotify's default).
+    fn tfnotify_destroy_comment(
+        &mut self,
+        warning: &str,
+        plan: Option<&str>,
+        opts: &TranslateOptions,
+    ) -> Option<String> {
+        let warning =
+            self.translate("terraform.plan.when_destroy.template", Some(warning), opts)?;
+        let plan = match plan {
+            Some(plan) => self.translate("terraform.plan.template", Some(plan), opts)?,
+            None => gotemplate::translate(TFNOTIFY_DEFAULT_TEMPLATE, opts).ok()?,
+        };
+        Some(format!(
+            "{{% with title = {}, message = none %}}{warning}{{% endwith %}}\n{}",
+            quoted(TFNOTIFY_DESTROY_WARNING_TITLE),
+            with_title(&plan, TFNOTIFY_PLAN_TITLE)
+        ))
     }
 
     /// Translates one template, or warns and returns `None` (the built-in is used).
@@ -398,8 +558,48 @@ impl Reader<'_> {
     }
 }
 
-fn plan_cfg_name(tf: &Value, when: &str) -> Option<String> {
-    get(tf, &["plan", when, "label"]).and_then(string)
+/// The config's own `templates:` that no template tfpost reads calls, directly or through
+/// another one (tfcmt's built-in names are overridden, so they count as called when a read
+/// template calls them).
+fn unused_templates<'n>(
+    named: &'n std::collections::BTreeMap<String, String>,
+    read: &[&str],
+) -> Vec<&'n str> {
+    let calls = |source: &str, name: &str| {
+        source.contains(&format!("template \"{name}\""))
+            || source.contains(&format!("template `{name}`"))
+    };
+    let mut used: Vec<&str> = Vec::new();
+    let mut sources: Vec<&str> = read.to_vec();
+    loop {
+        let before = used.len();
+        for (name, source) in named {
+            if !used.contains(&name.as_str()) && sources.iter().any(|s| calls(s, name)) {
+                used.push(name);
+                sources.push(source);
+            }
+        }
+        if used.len() == before {
+            break;
+        }
+    }
+    named
+        .keys()
+        .map(String::as_str)
+        .filter(|name| !used.contains(name))
+        .collect()
+}
+
+/// `template` seeing `title` as `default_title` when no title was given.
+fn with_title(template: &str, default_title: &str) -> String {
+    format!(
+        "{{% with title = title or {} %}}{template}{{% endwith %}}",
+        quoted(default_title)
+    )
+}
+
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
 
 /// `name` is the label translated from tfcmt's Go template; `None` when it had none or could
@@ -425,5 +625,16 @@ fn ghe_api_url(base: &str) -> String {
         base.to_string()
     } else {
         format!("{base}/api/v3")
+    }
+}
+
+/// tfnotify's `notifier.gitlab.base_url` is the server (`https://gitlab.example.com`); tfpost
+/// wants the REST v4 base.
+fn gitlab_api_url(base: &str) -> String {
+    let base = base.trim().trim_end_matches('/');
+    if base.ends_with("/api/v4") {
+        base.to_string()
+    } else {
+        format!("{base}/api/v4")
     }
 }

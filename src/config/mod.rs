@@ -249,6 +249,9 @@ pub enum ConfigError {
         key: String,
         message: String,
     },
+    /// A variable the pipeline sets (`TFCMT_MASKS`) that tfpost cannot use.
+    #[error("environment variable {name}: {message}")]
+    Environment { name: String, message: String },
 }
 
 fn location(line: Option<usize>, column: Option<usize>) -> String {
@@ -347,6 +350,14 @@ pub fn load(explicit: Option<&Path>, cwd: &Path, env: &Env) -> Result<LoadedConf
             },
         },
     };
+    // tfcmt's variables, set by the pipeline, are read whatever the file's format.
+    legacy::env::fill(&mut loaded.config, env);
+    if let Some(error) = legacy::env::masks(env).1.into_iter().next() {
+        return Err(ConfigError::Environment {
+            name: "TFCMT_MASKS".into(),
+            message: error.to_string(),
+        });
+    }
     loaded.config.fill_from_env(env);
     Ok(loaded)
 }
@@ -726,8 +737,13 @@ impl Config {
                 .into_iter()
                 .map(|secret| secret.expose().to_string()),
         );
-        // Patterns were checked by `validate`; a default config has none.
-        Masker::new(values, &self.mask.patterns).unwrap_or_default()
+        // tfcmt's `TFCMT_MASKS`: its usable items, even when another is wrong (`load` says so).
+        let (tool, _) = legacy::env::masks(env);
+        values.extend(tool.values);
+        let mut patterns = self.mask.patterns.clone();
+        patterns.extend(tool.patterns);
+        // Patterns were checked by `validate` and `legacy::env::masks`.
+        Masker::new(values, &patterns).unwrap_or_default()
     }
 
     /// The effective config as YAML with every secret shown as `***` and every masked value

@@ -382,7 +382,7 @@ fn tfnotify_github_config() {
     let plan = c.templates.plan.as_deref().unwrap();
     assert!(
         plan.starts_with(
-            "{{ title | html_escape }} <sup>[CI link]( {{ link | html_escape }} )</sup>\n"
+            "{% with title = title or \"## Plan result\" %}{{ (title or \"\") }} <sup>[CI link]( {{ link | html_escape }} )</sup>\n"
         ),
         "{plan}"
     );
@@ -442,9 +442,16 @@ terraform:
     assert_eq!(c.slack.channel.as_deref(), Some("C42"));
     assert_eq!(
         c.templates.plan.as_deref(),
-        Some("{{ message }}\n{% if result %}\n`{{ result }}`\n{% endif %}\n```\n{{ body }}\n```\n")
+        Some(
+            "{% with title = title or \"## Plan result\" %}{{ (message or \"\") }}\n{% if result %}\n`{{ result }}`\n{% endif %}\n```\n{{ body }}\n```\n{% endwith %}"
+        )
     );
-    assert!(loaded.warnings.iter().any(|w| w.message.contains("`bot`")));
+    assert!(
+        loaded
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("`notifier.slack.bot`"))
+    );
 }
 
 /// tfcmt's documented style: built-in sub-templates, labels with colours, user `templates:`.

@@ -343,6 +343,8 @@ pub enum When {
     Error,
     /// Applies only (apply-on-merge notifications), whatever their result.
     Apply,
+    /// Plans and fmt checks, whatever their result (not applies).
+    Plan,
 }
 
 impl When {
@@ -354,16 +356,19 @@ impl When {
             When::Destroy => facts.destructive,
             When::Error => facts.failed,
             When::Apply => facts.kind == Some(Kind::Apply),
+            When::Plan => facts.command != RunKind::Apply,
         }
     }
 
-    /// The policy of a comment thread with `comment_on_no_changes`: every run, or everything
-    /// but a plan (or fmt check) that changes nothing.
-    pub fn comments(comment_on_no_changes: bool) -> Vec<When> {
-        if comment_on_no_changes {
-            vec![When::Always]
-        } else {
-            vec![When::Changes, When::Apply]
+    /// The policy of a comment thread: every run, but without a plan (or fmt check) that
+    /// changes nothing unless `comment_on_no_changes`, and without an apply that changed
+    /// nothing unless `comment_on_unchanged_apply`.
+    pub fn comments(comment_on_no_changes: bool, comment_on_unchanged_apply: bool) -> Vec<When> {
+        match (comment_on_no_changes, comment_on_unchanged_apply) {
+            (true, true) => vec![When::Always],
+            (false, true) => vec![When::Changes, When::Apply],
+            (true, false) => vec![When::Changes, When::Plan],
+            (false, false) => vec![When::Changes],
         }
     }
 

@@ -316,7 +316,7 @@ impl Parser {
             });
         let result = if parts.iter().any(|p| p.result == Outcome::Error) {
             Outcome::Error
-        } else if kind == Kind::Apply {
+        } else if kind == Kind::Apply && parts.iter().all(|p| p.result == Outcome::Applied) {
             Outcome::Applied
         } else if parts.iter().any(|p| p.result == Outcome::Changes) {
             Outcome::Changes

@@ -843,9 +843,11 @@ impl SectionParser {
             Kind::Apply => self.apply_summary.or(self.plan_summary),
             Kind::Plan => self.plan_summary,
         };
+        // An apply is applied only when Terraform said so: without its `Apply complete!` line
+        // (cut off, or a plan's text read as an apply) it is what its plan shows.
         let result = if self.failed {
             Outcome::Error
-        } else if kind == Kind::Apply {
+        } else if kind == Kind::Apply && self.apply_summary.is_some() {
             Outcome::Applied
         } else if !self.resources.is_empty()
             || !self.outputs.is_empty()

@@ -20,7 +20,8 @@ use super::inert::{
     terraform_diff_or,
 };
 use crate::message::{GITHUB_COMMENT_MAX_CHARS, GithubMessage};
-use crate::model::{Action, Diagnostic, Kind, Outcome, Report, ResourceChange, Summary, Tool};
+use crate::model::{Action, Diagnostic, Kind, Outcome, Report, ResourceChange};
+use crate::words::{self, action_square, action_title, action_word, count_verb};
 
 /// The longest body tfpost renders: GitHub's limit less room for the hidden marker the GitHub
 /// notifier puts before it (JSON of a few hundred characters), so posting never has to cut.
@@ -74,7 +75,7 @@ pub fn apply(report: &Report, ctx: &RenderContext) -> GithubMessage {
 /// The comment posted when the output could not be parsed: the parser's error and the raw output
 /// in a collapsed block, so that nothing is lost.
 pub fn parse_failure(raw: &[u8], error: &str, ctx: &RenderContext) -> GithubMessage {
-    let text = strip_ansi(&String::from_utf8_lossy(raw));
+    let text = words::printable_output(raw);
     let title = ctx
         .title
         .as_deref()
@@ -291,11 +292,7 @@ impl<'r> Pieces<'r> {
     fn new(report: &'r Report, ctx: &RenderContext, kind: Kind) -> Pieces<'r> {
         let counts = counts(report);
         let build_hint = build_hint(ctx);
-        let wording = if kind == Kind::Apply && report.result == Outcome::Error {
-            Kind::Plan
-        } else {
-            kind
-        };
+        let wording = words::wording_of(kind, report.result);
         let (errors, errors_more) = error_blocks(&report.errors);
         // The parser keeps the first diagnostics only; the rest are "more" as well.
         let errors_more = errors_more + report.left_out.errors as usize;
@@ -832,88 +829,9 @@ fn counts(report: &Report) -> Vec<(Action, u64)> {
     match report.summary {
         Some(s) => Action::ALL
             .iter()
-            .map(|&a| {
-                let n = match a {
-                    Action::Create => s.add,
-                    Action::Update => s.change,
-                    Action::Delete => s.destroy,
-                    Action::Import => s.import,
-                    Action::Move => s.moved,
-                    Action::Forget => s.forget,
-                    Action::Replace | Action::Read => 0,
-                };
-                (a, n)
-            })
+            .map(|&a| (a, words::summary_count(s, a)))
             .collect(),
         None => from_resources,
-    }
-}
-
-/// The colour square of an action, used in the summary, the bar and the lists. Emoji read the
-/// same in GitHub's light and dark themes.
-pub fn action_square(action: Action) -> &'static str {
-    match action {
-        Action::Delete => "🟥",
-        Action::Replace => "🟧",
-        Action::Create => "🟩",
-        Action::Update => "🟨",
-        Action::Import => "🟦",
-        Action::Move => "🟪",
-        Action::Forget => "🟫",
-        Action::Read => "⬜",
-    }
-}
-
-fn action_verb(action: Action, kind: Kind) -> &'static str {
-    match (kind, action) {
-        (Kind::Plan, Action::Delete) => "to destroy",
-        (Kind::Plan, Action::Replace) => "to replace",
-        (Kind::Plan, Action::Create) => "to create",
-        (Kind::Plan, Action::Update) => "to update",
-        (Kind::Plan, Action::Import) => "to import",
-        (Kind::Plan, Action::Move) => "to move",
-        (Kind::Plan, Action::Forget) => "to forget",
-        (Kind::Plan, Action::Read) => "to read",
-        (Kind::Apply, Action::Delete) => "destroyed",
-        (Kind::Apply, Action::Replace) => "replaced",
-        (Kind::Apply, Action::Create) => "created",
-        (Kind::Apply, Action::Update) => "updated",
-        (Kind::Apply, Action::Import) => "imported",
-        (Kind::Apply, Action::Move) => "moved",
-        (Kind::Apply, Action::Forget) => "forgotten",
-        (Kind::Apply, Action::Read) => "read",
-    }
-}
-
-/// The action as a word in a resource's line: imperative for a plan, past for an apply.
-fn action_word(action: Action, kind: Kind) -> &'static str {
-    let verb = action_verb(action, kind);
-    verb.strip_prefix("to ").unwrap_or(verb)
-}
-
-fn action_title(action: Action, kind: Kind) -> &'static str {
-    match (kind, action) {
-        (_, Action::Delete) => "Destroy",
-        (_, Action::Replace) => "Replace",
-        (Kind::Plan, Action::Create) => "Create",
-        (Kind::Plan, Action::Update) => "Update in place",
-        (Kind::Plan, Action::Import) => "Import",
-        (Kind::Plan, Action::Move) => "Move",
-        (Kind::Plan, Action::Forget) => "Forget: removed from state, not destroyed",
-        (Kind::Plan, Action::Read) => "Read data sources",
-        (Kind::Apply, Action::Create) => "Created",
-        (Kind::Apply, Action::Update) => "Updated in place",
-        (Kind::Apply, Action::Import) => "Imported",
-        (Kind::Apply, Action::Move) => "Moved",
-        (Kind::Apply, Action::Forget) => "Forgotten: removed from state, not destroyed",
-        (Kind::Apply, Action::Read) => "Data sources read",
-    }
-}
-
-fn tool_name(report: &Report) -> &'static str {
-    match report.tool {
-        Tool::Terraform => "Terraform",
-        Tool::OpenTofu => "OpenTofu",
     }
 }
 
@@ -933,8 +851,8 @@ fn target_suffix(ctx: &RenderContext) -> String {
 
 fn heading(report: &Report, ctx: &RenderContext, kind: Kind) -> String {
     let default_title = match kind {
-        Kind::Plan => format!("{} plan", tool_name(report)),
-        Kind::Apply => format!("{} apply", tool_name(report)),
+        Kind::Plan => format!("{} plan", words::tool_name(report.tool)),
+        Kind::Apply => format!("{} apply", words::tool_name(report.tool)),
     };
     // The title is the user's own Markdown (from CI configuration), kept on one line.
     let title = ctx
@@ -948,7 +866,8 @@ fn heading(report: &Report, ctx: &RenderContext, kind: Kind) -> String {
         (Kind::Plan, _) if report.has_destructive_changes() => "⚠️ destroys resources",
         (Kind::Plan, _) => "📝 changes",
         (Kind::Apply, Outcome::Applied) => "✅ applied",
-        (Kind::Apply, _) => "✅ nothing to apply",
+        (Kind::Apply, Outcome::Changes) => "⚠️ not applied: no `Apply complete!` line",
+        (Kind::Apply, Outcome::NoChanges) => "✅ nothing to apply",
     };
     let mut out = format!("{title}{} — {result}", target_suffix(ctx));
     if let Some(url) = &ctx.build_url {
@@ -966,7 +885,7 @@ fn summary_line(report: &Report, counts: &[(Action, u64)], kind: Kind, wording: 
                 "{} **{}** {}",
                 action_square(*a),
                 group_digits(*n),
-                action_verb(*a, wording)
+                count_verb(*a, wording)
             )
         })
         .collect();
@@ -997,70 +916,53 @@ fn summary_line(report: &Report, counts: &[(Action, u64)], kind: Kind, wording: 
     }
 }
 
-/// Squares proportional to the counts, every present action at least one square.
+/// Always [`BAR_WIDTH`] squares, shared in proportion to the counts (largest remainder
+/// first), every present action at least one square.
 fn color_bar(counts: &[(Action, u64)]) -> String {
-    let present: Vec<(Action, u64)> = counts.iter().copied().filter(|(_, n)| *n > 0).collect();
-    let total: u64 = present.iter().map(|(_, n)| n).sum();
-    if total == 0 {
-        return String::new();
-    }
-    let width = BAR_WIDTH as u64;
-    let mut widths: Vec<u64> = present
-        .iter()
-        .map(|(_, n)| (n * width / total).max(1))
-        .collect();
-    // Rounding can overshoot by the minimum-one rule: take it back from the widest.
-    while widths.iter().sum::<u64>() > width.max(present.len() as u64) {
-        if let Some(w) = widths.iter_mut().filter(|w| **w > 1).max_by_key(|w| **w) {
-            *w -= 1;
-        } else {
-            break;
-        }
-    }
-    present
-        .iter()
-        .zip(widths)
-        .map(|((a, _), w)| action_square(*a).repeat(w as usize))
+    bar_widths(counts, BAR_WIDTH)
+        .into_iter()
+        .map(|(a, w)| action_square(a).repeat(w))
         .collect()
 }
 
+/// How many of `width` squares each present action gets; they add up to `width` (or to the
+/// number of present actions when there are more of those than squares).
+fn bar_widths(counts: &[(Action, u64)], width: usize) -> Vec<(Action, usize)> {
+    let present: Vec<(Action, u64)> = counts.iter().copied().filter(|(_, n)| *n > 0).collect();
+    let total: u128 = present.iter().map(|(_, n)| u128::from(*n)).sum();
+    if total == 0 {
+        return Vec::new();
+    }
+    let width_u = width as u128;
+    // Each action's exact share is n * width / total; start from the floor, at least one.
+    let mut widths: Vec<usize> = present
+        .iter()
+        .map(|(_, n)| ((u128::from(*n) * width_u / total) as usize).max(1))
+        .collect();
+    let target = width.max(present.len());
+    // Short of the width: the largest remainders of the exact shares get one more each.
+    let mut by_remainder: Vec<usize> = (0..present.len()).collect();
+    by_remainder.sort_by_key(|&i| std::cmp::Reverse((u128::from(present[i].1) * width_u) % total));
+    let short = target.saturating_sub(widths.iter().sum::<usize>());
+    for &i in by_remainder.iter().cycle().take(short) {
+        widths[i] += 1;
+    }
+    // Over the width (the one-square minimum): take back from the widest.
+    while widths.iter().sum::<usize>() > target {
+        match widths.iter_mut().filter(|w| **w > 1).max_by_key(|w| **w) {
+            Some(w) => *w -= 1,
+            None => break,
+        }
+    }
+    present.iter().map(|(a, _)| *a).zip(widths).collect()
+}
+
 /// Terraform's own summary line, as it printed it (a replace counts as one add and one destroy).
-fn terraform_line(s: Summary, kind: Kind) -> String {
-    let text = match kind {
-        Kind::Plan => {
-            let mut t = String::from("Plan: ");
-            if s.import > 0 {
-                let _ = write!(t, "{} to import, ", s.import);
-            }
-            let _ = write!(
-                t,
-                "{} to add, {} to change, {} to destroy",
-                s.add, s.change, s.destroy
-            );
-            if s.forget > 0 {
-                let _ = write!(t, ", {} to forget", s.forget);
-            }
-            t.push('.');
-            t
-        }
-        Kind::Apply => {
-            let mut t = String::from("Apply complete! Resources: ");
-            if s.import > 0 {
-                let _ = write!(t, "{} imported, ", s.import);
-            }
-            let _ = write!(
-                t,
-                "{} added, {} changed, {} destroyed",
-                s.add, s.change, s.destroy
-            );
-            if s.forget > 0 {
-                let _ = write!(t, ", {} forgotten", s.forget);
-            }
-            t.push('.');
-            t
-        }
-    };
-    format!("as printed: {}", inline_code(&text))
+fn terraform_line(s: crate::model::Summary, wording: Kind) -> String {
+    format!(
+        "as printed: {}",
+        inline_code(&words::summary_line(s, wording))
+    )
 }
 
 /// One line per plan of a stream that holds several (Terragrunt `run-all`), with its result and
@@ -1235,7 +1137,7 @@ fn destroy_block(
     if destroyed + replaced + beyond == 0 {
         return (None, Vec::new(), 0);
     }
-    let failed_apply = kind == Kind::Apply && report.result == Outcome::Error;
+    let failed_apply = words::apply_not_complete(kind, report.result);
     let (destroy, replace) = match (kind, failed_apply) {
         (Kind::Plan, _) => ("destroys", "replaces"),
         (Kind::Apply, true) => ("destroy", "replace"),
@@ -1264,7 +1166,8 @@ fn destroy_block(
         (Kind::Plan, _) => format!("This plan {what} {noun}:"),
         (Kind::Apply, true) => {
             format!(
-                "This apply failed. It was to {what} {noun}; the log says which of these happened:"
+                "{}. It was to {what} {noun}; the log says which of these happened:",
+                words::unfinished_apply(report.result)
             )
         }
         (Kind::Apply, false) => format!("This apply {what} {noun}:"),
@@ -1451,14 +1354,6 @@ fn warning_block(w: &Diagnostic) -> String {
     } else {
         details(false, &summary, &body)
     }
-}
-
-fn strip_ansi(text: &str) -> String {
-    // Raw output for a code block: escape sequences (colours, cursor moves, OSC-8 hyperlinks)
-    // dropped by the same rule the parser reads Terraform's output with.
-    let text = crate::parse::strip_ansi(text);
-    // NUL has no place in a comment body (Markdown renderers replace it anyway); mark it.
-    text.replace('\0', "\u{FFFD}")
 }
 
 /// The first `head_max` and last `tail_max` characters' worth of whole lines, and how many

@@ -23,6 +23,7 @@ use crate::message::SlackMessage;
 use crate::model::{Action, Diagnostic, Drift, Kind, Outcome, Report, ResourceChange, Tool};
 use crate::render::RenderContext;
 use crate::render::inert::visible;
+use crate::words;
 
 /// Slack's documented limits, and the budgets tfpost keeps below them.
 pub mod limits {
@@ -142,7 +143,7 @@ pub fn render_parse_failure(
         (None, None) => format!("Terraform {what}: output not understood"),
     };
     let header = format!(":grey_question: {title}");
-    let raw = clean_raw(raw);
+    let raw = words::printable_output(raw);
     let mut blocks = vec![header_block(&header)];
     if let Some(block) = links_block(ctx) {
         blocks.push(block);
@@ -388,29 +389,6 @@ fn tail_code(lines: &[&str], max: usize) -> FittedCode {
     }
 }
 
-/// Raw output as text: invalid UTF-8 replaced, ANSI colour and other control characters
-/// removed (they would show as garbage), CRLF read as LF.
-fn clean_raw(raw: &[u8]) -> String {
-    // Escape sequences (colours, OSC-8 hyperlinks) by the rule the parser reads output with.
-    let text = crate::parse::strip_ansi(&String::from_utf8_lossy(raw)).into_owned();
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\t' => out.push(c),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn tool_name(tool: Tool) -> &'static str {
-    match tool {
-        Tool::Terraform => "Terraform",
-        Tool::OpenTofu => "OpenTofu",
-    }
-}
-
 fn result_emoji(report: &Report) -> &'static str {
     match report.result {
         Outcome::Error => ":x:",
@@ -426,6 +404,7 @@ fn result_phrase(report: &Report) -> &'static str {
         (Kind::Plan, Outcome::Error) => "plan failed",
         (Kind::Apply, Outcome::Error) => "apply failed",
         (_, Outcome::NoChanges) => "no changes",
+        (Kind::Apply, Outcome::Changes) => "apply did not complete",
         (_, Outcome::Changes) if report.has_destructive_changes() => "plan destroys resources",
         (_, Outcome::Changes) => "plan has changes",
         (_, Outcome::Applied) => "apply complete",
@@ -434,7 +413,7 @@ fn result_phrase(report: &Report) -> &'static str {
 
 fn header_text(report: &Report, ctx: &RenderContext) -> String {
     let emoji = result_emoji(report);
-    let tool = tool_name(report.tool);
+    let tool = words::tool_name(report.tool);
     match (&ctx.title, &ctx.target) {
         (Some(title), _) => format!("{emoji} {title}: {}", result_phrase(report)),
         (None, Some(target)) => format!("{emoji} {target} · {tool} {}", result_phrase(report)),
@@ -560,73 +539,17 @@ fn action_label(action: Action) -> (&'static str, &'static str) {
     }
 }
 
-/// What Terraform will do (plan) or did (apply) to a resource, in its own words.
-fn action_verb(action: Action, kind: Kind) -> &'static str {
-    match (kind, action) {
-        (Kind::Plan, Action::Create) => "will be created",
-        (Kind::Plan, Action::Update) => "will be updated in-place",
-        (Kind::Plan, Action::Delete) => "will be destroyed",
-        (Kind::Plan, Action::Replace) => "must be replaced",
-        (Kind::Plan, Action::Read) => "will be read during apply",
-        (Kind::Plan, Action::Import) => "will be imported",
-        (Kind::Plan, Action::Move) => "has moved",
-        (Kind::Plan, Action::Forget) => "will no longer be managed (not destroyed)",
-        (Kind::Apply, Action::Create) => "created",
-        (Kind::Apply, Action::Update) => "updated",
-        (Kind::Apply, Action::Delete) => "destroyed",
-        (Kind::Apply, Action::Replace) => "replaced",
-        (Kind::Apply, Action::Read) => "read",
-        (Kind::Apply, Action::Import) => "imported",
-        (Kind::Apply, Action::Move) => "moved",
-        (Kind::Apply, Action::Forget) => "removed from state (not destroyed)",
-    }
-}
-
-/// The kind whose words fit what the report knows. A failed apply prints no `Apply complete!`
-/// line: its counts and resources are the plan it started from, and some of it may not have
-/// happened, so it is worded as a plan ("will be created", "2 to add").
-fn wording_kind(report: &Report) -> Kind {
-    match (report.kind, report.result) {
-        (Kind::Apply, Outcome::Error) => Kind::Plan,
-        (kind, _) => kind,
-    }
-}
-
-/// Terraform's own summary line, rebuilt from the counts it printed.
+/// Terraform's own summary line, rebuilt from the counts it printed: a completed apply's
+/// `Resources:` line, the plan's otherwise (`Planned:` for an apply that did not complete).
 fn summary_line(report: &Report) -> Option<String> {
     let s = report.summary?;
-    let mut parts = Vec::new();
-    match wording_kind(report) {
-        Kind::Plan => {
-            if s.import > 0 {
-                parts.push(format!("{} to import", s.import));
-            }
-            parts.push(format!("{} to add", s.add));
-            parts.push(format!("{} to change", s.change));
-            parts.push(format!("{} to destroy", s.destroy));
-            if s.forget > 0 {
-                parts.push(format!("{} to forget", s.forget));
-            }
-            let label = if report.kind == Kind::Apply {
-                "Planned"
-            } else {
-                "Plan"
-            };
-            Some(format!("*{label}:* {}.", parts.join(", ")))
-        }
-        Kind::Apply => {
-            if s.import > 0 {
-                parts.push(format!("{} imported", s.import));
-            }
-            parts.push(format!("{} added", s.add));
-            parts.push(format!("{} changed", s.change));
-            parts.push(format!("{} destroyed", s.destroy));
-            if s.forget > 0 {
-                parts.push(format!("{} forgotten", s.forget));
-            }
-            Some(format!("*Resources:* {}.", parts.join(", ")))
-        }
-    }
+    let wording = words::wording(report);
+    let label = match (wording, report.kind) {
+        (Kind::Apply, _) => "Resources",
+        (Kind::Plan, Kind::Apply) => "Planned",
+        (Kind::Plan, Kind::Plan) => "Plan",
+    };
+    Some(format!("*{label}:* {}.", words::summary_counts(s, wording)))
 }
 
 fn summary_block(report: &Report) -> Value {
@@ -634,11 +557,9 @@ fn summary_block(report: &Report) -> Value {
     match summary_line(report) {
         Some(line) => {
             text.push_str(&line);
-            if report.kind == Kind::Apply && report.result == Outcome::Error {
-                text.push_str(
-                    "\nThe apply stopped with an error: these are the planned changes, and the CI \
-                     log shows which of them were made.",
-                );
+            if words::apply_not_complete(report.kind, report.result) {
+                text.push('\n');
+                text.push_str(&words::unfinished_apply_note(report.result));
             }
         }
         None => match (report.kind, report.result) {
@@ -704,7 +625,7 @@ fn summary_block(report: &Report) -> Value {
 fn destroy_warning_text(report: &Report) -> (String, usize) {
     let deletes = report.resources_with(Action::Delete).count();
     let replaces = report.resources_with(Action::Replace).count();
-    let (d, r) = match wording_kind(report) {
+    let (d, r) = match words::wording(report) {
         Kind::Plan => ("to destroy", "to replace"),
         Kind::Apply => ("destroyed", "replaced"),
     };
@@ -848,7 +769,7 @@ fn notes_block(report: &Report) -> Option<Value> {
         elements.push(mrkdwn(&format!(
             ":mag: {} object(s) changed outside of {}",
             report.drift.len(),
-            tool_name(report.tool)
+            words::tool_name(report.tool)
         )));
     }
     if elements.is_empty() {
@@ -908,7 +829,7 @@ impl<'a> Details<'a> {
     fn text(&self, i: usize) -> String {
         match self.items.get(i) {
             Some(Detail::Error(d)) => error_item(d),
-            Some(Detail::Resource(r)) => resource_item(r, wording_kind(self.report)),
+            Some(Detail::Resource(r)) => resource_item(r, words::wording(self.report)),
             Some(Detail::Outputs) => outputs_item(self.report),
             Some(Detail::Drift(d)) => drift_item(d, self.report.tool),
             Some(Detail::Warning(d)) => diagnostic_item(":warning: *Warning:*", d),
@@ -929,7 +850,7 @@ fn drift_item(d: &Drift, tool: Tool) -> String {
     let mut item = format!(
         ":mag: {} {what} outside of {}",
         inline_code(&d.address),
-        tool_name(tool)
+        words::tool_name(tool)
     );
     if let Some(section) = &d.section {
         let _ = write!(item, " in {}", inline_code(section));
@@ -980,7 +901,7 @@ fn resource_item(r: &ResourceChange, kind: Kind) -> String {
     let mut item = format!(
         "{emoji} {} {}",
         inline_code(&r.address),
-        action_verb(r.action, kind)
+        words::resource_phrase(r.action, kind)
     );
     if let Some(section) = &r.section {
         let _ = write!(item, " in {}", inline_code(section));
@@ -1793,7 +1714,7 @@ Plan: 1 to add, 0 to change, 1 to destroy.
             json.contains("*Planned:* 1 to add, 0 to change, 1 to destroy."),
             "{json}"
         );
-        assert!(json.contains("The apply stopped with an error"));
+        assert!(json.contains("This apply failed: these are the planned changes"));
         assert!(json.contains(":warning: *1 to destroy*"));
         assert!(json.contains("`null_resource.a` will be created"));
         assert!(

@@ -8,10 +8,11 @@ use std::fmt::Write as _;
 
 use crate::message::SlackMessage;
 use crate::model::Action;
-use crate::render::github::{BODY_MAX_CHARS, action_square};
+use crate::render::github::BODY_MAX_CHARS;
 use crate::render::inert::{github_len, inline_code, link};
 use crate::render::slack::{escape as slack_escape, slack_len};
 use crate::summary::{RootResult, RootStatus};
+use crate::words::action_square;
 
 /// What the summary says besides the roots.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -29,7 +29,7 @@ use super::RenderContext;
 use super::github;
 use super::inert;
 use crate::message::GithubMessage;
-use crate::model::{Action, Diagnostic, Kind, Outcome, Report};
+use crate::model::{Action, Diagnostic, Outcome, Report};
 
 /// Why a user template could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -336,8 +336,8 @@ fn template_context<'a>(
         vars: &ctx.vars,
         link: ctx.build_url.as_deref(),
         target: ctx.target.as_deref(),
-        result: result_line(report),
-        body: String::from_utf8_lossy(raw).into_owned(),
+        result: crate::words::report_summary_line(report),
+        body: crate::words::printable_output(raw),
         created_resources: addresses(report, Action::Create),
         updated_resources: addresses(report, Action::Update),
         deleted_resources: addresses(report, Action::Delete),
@@ -362,38 +362,6 @@ fn template_context<'a>(
     }
 }
 
-/// tfcmt's `.Result`: the summary line as Terraform prints it.
-fn result_line(report: &Report) -> String {
-    match (report.kind, report.summary, report.result) {
-        (Kind::Plan, Some(s), _) => {
-            let mut t = String::from("Plan: ");
-            if s.import > 0 {
-                t.push_str(&format!("{} to import, ", s.import));
-            }
-            t.push_str(&format!(
-                "{} to add, {} to change, {} to destroy.",
-                s.add, s.change, s.destroy
-            ));
-            t
-        }
-        (Kind::Apply, Some(s), _) => {
-            let mut t = String::from("Apply complete! Resources: ");
-            if s.import > 0 {
-                t.push_str(&format!("{} imported, ", s.import));
-            }
-            t.push_str(&format!(
-                "{} added, {} changed, {} destroyed.",
-                s.add, s.change, s.destroy
-            ));
-            t
-        }
-        (Kind::Plan, None, Outcome::NoChanges) => {
-            "No changes. Your infrastructure matches the configuration.".to_string()
-        }
-        _ => String::new(),
-    }
-}
-
 fn diagnostic_text(label: &str, d: &Diagnostic) -> String {
     let mut text = format!("{label}: {}", d.summary);
     if let Some(file) = &d.file {
@@ -412,7 +380,7 @@ fn diagnostic_text(label: &str, d: &Diagnostic) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Mode, ResourceChange};
+    use crate::model::{Kind, Mode, ResourceChange};
 
     fn report() -> Report {
         let mut r = Report::empty(Kind::Plan);

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::RunOutput;
-use super::analyze::Parsed;
+use super::analyze::{Parsed, RawOutput};
 use super::delivery::{Delivery, DeliveryError, DestinationFailure};
 use super::log::Log;
 use super::masking::{mask_parsed, mask_rendered, raw_text};
@@ -21,8 +21,8 @@ use crate::env::Env;
 use crate::message::GithubMessage;
 use crate::model::{Kind, Report};
 use crate::notify::{
-    ByDefault, Destination, Dialect, Outgoing, REGISTRY, Registration, Rendered, RunFacts, Setup,
-    StdoutState, When,
+    ByDefault, Destination, DestinationId, Dialect, Outgoing, REGISTRY, Registration, Rendered,
+    RunFacts, Setup, StdoutState, When,
 };
 use crate::render::gitlab_inert::GitlabMarkdown;
 use crate::render::user_template::{UserTemplate, github_or_builtin};
@@ -262,6 +262,12 @@ impl Post {
         if settings.message.is_some() {
             config.message.clone_from(&settings.message);
         }
+        if let Some(patch) = settings.patch {
+            config.github.patch = patch;
+        }
+        if let Some(overflow) = settings.overflow {
+            config.github.overflow = overflow;
+        }
         let mut vars: BTreeMap<String, String> = config.vars.clone();
         vars.extend(settings.vars.clone());
         let key_dir = self.command_dir.as_deref().unwrap_or(&self.cwd);
@@ -367,6 +373,55 @@ impl Post {
             }
             Err(reason) => Err(unposted(reason)),
         }
+    }
+}
+
+impl Post {
+    /// What `plan --dry-run` (or `apply --dry-run`) writes for `destination` on this parsed
+    /// output, with nothing tee'd or posted: the same config, CI context, target key, template
+    /// choice, rendering and masking as a real run. One text per request the destination would
+    /// send. `when` is not checked: a preview is asked for.
+    pub fn preview(
+        &self,
+        settings: &RunSettings,
+        parsed: &Parsed,
+        raw: &RawOutput,
+        destination: DestinationId,
+        log: &Log,
+    ) -> Result<Vec<String>, String> {
+        let r = &self.resolve(settings, log);
+        let registration = destination
+            .registration()
+            .ok_or_else(|| format!("unknown destination `{destination}`"))?;
+        let warn = |message: String| log.warn(message);
+        let setup = Setup {
+            config: &r.config,
+            ci: &r.ci,
+            env: &self.env,
+            ctx: &r.ctx,
+            target_key: &r.target_key,
+            stdout: StdoutState::default(),
+            dry_run: true,
+            warn: &warn,
+        };
+        let built = (registration.build)(&setup);
+        let parsed = mask_parsed(parsed, &r.masker)
+            .map_err(|reason| format!("cannot mask the parsed output ({reason})"))?;
+        let run = &RunOutput {
+            kind: settings.kind,
+            parsed: &parsed,
+            raw,
+            status: super::CommandStatus::Piped,
+            stdout_closed: false,
+            stdout_mid_line: false,
+        };
+        let with_parts = built.as_ref().is_ok_and(|d| d.wants_parts());
+        let message = render(registration.dialect, run, settings, r, log, with_parts);
+        let message = for_dialect(registration.dialect, mask_rendered(message, &r.masker)?);
+        Ok(match built {
+            Ok(destination) => destination.preview(&message, &facts_of(run.parsed, settings.kind)),
+            Err(_) => vec![message.preview()],
+        })
     }
 }
 

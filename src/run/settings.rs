@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::ci::CiOverrides;
 pub use crate::model::RunKind;
+use crate::notify::github::Overflow;
 use crate::notify::{DestinationId, parse_destinations};
 
 /// A parsed `--notify` list (a newtype so clap takes the whole list as one value).
@@ -48,6 +49,10 @@ pub struct RunSettings {
     pub vars: BTreeMap<String, String>,
     /// `--template FILE`.
     pub template: Option<PathBuf>,
+    /// `--patch[=BOOL]`: wins over the config's `github.patch`.
+    pub patch: Option<bool>,
+    /// `--overflow MODE`: wins over the config's `github.overflow`.
+    pub overflow: Option<Overflow>,
     /// `--config FILE`.
     pub config: Option<PathBuf>,
     /// `--ignore-notify-errors`: a failed post never changes the exit code.
@@ -69,6 +74,8 @@ impl RunSettings {
             message: None,
             vars: BTreeMap::new(),
             template: None,
+            patch: None,
+            overflow: None,
             config: None,
             ignore_notify_errors: false,
             verbosity: Verbosity::Normal,

@@ -6,17 +6,19 @@
 //! concurrent clients meet at one step without sleeping. Every request is recorded for checks
 //! against GitHub's OpenAPI description.
 //!
-//! Plain std threads and a hand-written HTTP/1.1 loop: nothing to install, full control over
-//! what goes on the wire.
+//! Served by the shared hand-written HTTP/1.1 loop of `http_server.rs`: nothing to install, full
+//! control over what goes on the wire.
 
 #![allow(dead_code)]
 
+#[path = "http_server.rs"]
+pub mod http_server;
+
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Condvar, Mutex};
-use std::thread;
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::Duration;
+
+use http_server::{HttpRequest as Request, HttpResponse, percent_decode, reason};
 
 use serde_json::{Value, json};
 
@@ -170,8 +172,6 @@ impl FakeGithub {
     }
 
     fn start_with_prefix(prefix: &str) -> FakeGithub {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let port = listener.local_addr().expect("local addr").port();
         let state = Arc::new(Mutex::new(State {
             next_id: 1000,
             owner: "acme".into(),
@@ -179,23 +179,28 @@ impl FakeGithub {
             ..State::default()
         }));
         let gates = Arc::new(Gates::default());
-        let server = FakeGithub {
+        // The answers' `Link` URLs name the port, known once the server listens.
+        let own_port = Arc::new(OnceLock::new());
+        let port = {
+            let (state, gates, prefix, own_port) = (
+                state.clone(),
+                gates.clone(),
+                prefix.to_string(),
+                own_port.clone(),
+            );
+            http_server::serve(move |request| {
+                gates.pass(&request.method, &request.target);
+                let port = *own_port.get().unwrap_or(&0);
+                handle(request, &state, &prefix, port).map(to_http)
+            })
+        };
+        let _ = own_port.set(port);
+        FakeGithub {
             port,
             prefix: prefix.to_string(),
-            state: state.clone(),
-            gates: gates.clone(),
-        };
-        let prefix = prefix.to_string();
-        thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let state = state.clone();
-                let prefix = prefix.clone();
-                let gates = gates.clone();
-                thread::spawn(move || serve_connection(stream, state, &gates, &prefix, port));
-            }
-        });
-        server
+            state,
+            gates,
+        }
     }
 
     pub fn api_url(&self) -> String {
@@ -348,49 +353,6 @@ impl FakeGithub {
     }
 }
 
-struct Request {
-    method: String,
-    target: String,
-    headers: HashMap<String, String>,
-    body: Vec<u8>,
-}
-
-fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
-    let mut line = String::new();
-    if reader.read_line(&mut line).ok()? == 0 {
-        return None;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_string();
-    let target = parts.next()?.to_string();
-    let mut headers = HashMap::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).ok()? == 0 {
-            return None;
-        }
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_string());
-        }
-    }
-    let len: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; len];
-    reader.read_exact(&mut body).ok()?;
-    Some(Request {
-        method,
-        target,
-        headers,
-        body,
-    })
-}
-
 struct Response {
     status: u16,
     headers: Vec<(String, String)>,
@@ -412,63 +374,21 @@ fn error(status: u16, message: &str) -> Response {
     )
 }
 
-fn serve_connection(
-    stream: TcpStream,
-    state: Arc<Mutex<State>>,
-    gates: &Gates,
-    prefix: &str,
-    port: u16,
-) {
-    let Ok(write_half) = stream.try_clone() else {
-        return;
-    };
-    let mut writer = write_half;
-    let mut reader = BufReader::new(stream);
-    while let Some(request) = read_request(&mut reader) {
-        gates.pass(&request.method, &request.target);
-        let response = handle(&request, &state, prefix, port);
-        let Some(response) = response else {
-            // Hang: keep the connection open and never answer.
-            thread::sleep(Duration::from_secs(120));
-            return;
-        };
-        let body = if response.body.is_null() {
+/// The answer on the wire: JSON with GitHub's media-type header.
+fn to_http(response: Response) -> HttpResponse {
+    let mut headers = vec![(
+        "x-github-media-type".to_string(),
+        "github.v3; format=json".to_string(),
+    )];
+    headers.extend(response.headers);
+    HttpResponse {
+        status: response.status,
+        headers,
+        body: if response.body.is_null() {
             String::new()
         } else {
             response.body.to_string()
-        };
-        let mut head = format!(
-            "HTTP/1.1 {} {}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\nx-github-media-type: github.v3; format=json\r\n",
-            response.status,
-            reason(response.status),
-            body.len()
-        );
-        for (k, v) in &response.headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        if writer.write_all(head.as_bytes()).is_err() || writer.write_all(body.as_bytes()).is_err()
-        {
-            return;
-        }
-        let _ = writer.flush();
-    }
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        204 => "No Content",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        422 => "Unprocessable Entity",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        _ => "Status",
+        },
     }
 }
 
@@ -477,26 +397,6 @@ fn now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(hex) = std::str::from_utf8(&bytes[i + 1..i + 3])
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn handle(req: &Request, state: &Arc<Mutex<State>>, prefix: &str, port: u16) -> Option<Response> {

@@ -88,7 +88,7 @@ fn serve_connection(stream: TcpStream, handler: &dyn Fn(&HttpRequest) -> Option<
             return;
         };
         let mut head = format!(
-            "HTTP/1.1 {} {}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n",
+            "HTTP/1.1 {} {}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: {}\r\n",
             response.status,
             reason(response.status),
             response.body.len()
@@ -142,7 +142,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<HttpRequest> {
     })
 }
 
-fn reason(status: u16) -> &'static str {
+pub fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         201 => "Created",

@@ -4,45 +4,22 @@
 //! Paths are always sent relative to the base URL so octocrab adds the token only to requests
 //! bound for the configured API host; `Link` pagination URLs pointing anywhere else are refused.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::{HeaderMap, Method, StatusCode};
-use http_body_util::BodyExt;
 use octocrab::Octocrab;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::GithubError;
+pub use crate::http::RetryPolicy;
+pub use crate::http::transport::encode_segment;
+use crate::http::transport::{self, MAX_PAGE_BYTES, ReadError, Redactor};
+use crate::http::{Attempt, Failure, Fate, Idempotency, Retrier, Stop};
 
-/// How long to wait and how often to try again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Timeout of each single HTTP call (connect, send, and read the whole answer).
-    pub timeout: Duration,
-    /// Attempts per call, the first included.
-    pub max_attempts: u32,
-    /// First backoff delay after a 5xx or connection error; doubles each time.
-    pub base_delay: Duration,
-    /// The most tfpost sleeps in retries in total, across all calls of a run (rate-limit waits
-    /// included); a rate limit that resets later than that fails at once, saying when it resets.
-    pub max_total_wait: Duration,
-    /// Pause between the comments of a split plan: GitHub asks for a second between
-    /// content-creating requests, or it answers with a secondary rate limit.
-    pub write_interval: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            timeout: Duration::from_secs(30),
-            max_attempts: 4,
-            base_delay: Duration::from_secs(1),
-            max_total_wait: Duration::from_secs(90),
-            write_interval: Duration::from_secs(1),
-        }
-    }
-}
+/// Where the token comes from, as errors name it.
+const TOKEN_SOURCE: &str = "the GitHub token (GITHUB_TOKEN, TFPOST_GITHUB_TOKEN or github.token)";
 
 /// One GitHub comment as tfpost needs it (issue/PR comment or commit comment).
 #[derive(Debug, Clone, Deserialize)]
@@ -99,6 +76,9 @@ pub struct Label {
     pub name: String,
     #[serde(default)]
     pub color: String,
+    /// GitHub answers `null` for a label without one.
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// Where comments live: a pull request (its issue thread) or a commit.
@@ -112,17 +92,16 @@ pub enum Thread {
 pub struct GithubClient {
     rest: Octocrab,
     graphql: Octocrab,
+    /// The REST base as errors show it: without any userinfo.
     api_url: String,
     /// Scheme + authority + base path of REST, to turn `Link` URLs back into paths.
     rest_prefix: String,
     owner: String,
     repo: String,
-    token: String,
-    policy: RetryPolicy,
-    calls: AtomicU32,
-    /// Time slept in retries so far, in milliseconds, across all calls of this client.
-    waited_ms: AtomicU64,
-    /// POSTs sent again after an answer that may hide a success (5xx, connection error).
+    /// The token and the URL's userinfo, kept out of every message.
+    redactor: Redactor,
+    retrier: Retrier,
+    /// POSTs sent again after an answer that may hide a success (5xx, connection lost).
     uncertain_posts: AtomicU32,
 }
 
@@ -160,25 +139,28 @@ impl GithubClient {
         policy: RetryPolicy,
     ) -> Result<GithubClient, GithubError> {
         let api_url = api_url.trim().trim_end_matches('/').to_string();
+        transport::check_url(
+            &api_url,
+            "the GitHub API URL (GITHUB_API_URL)",
+            "token",
+            "; expected e.g. https://api.github.com or https://HOST/api/v3",
+        )?;
+        let shown = transport::shown_url(&api_url);
         let invalid = |reason: &str| GithubError::InvalidApiUrl {
-            url: api_url.clone(),
+            url: shown.clone(),
             reason: reason.to_string(),
         };
-        let uri: http::Uri = api_url.parse().map_err(|_| invalid("not a URL"))?;
-        match uri.scheme_str() {
-            Some("https") | Some("http") => {}
-            _ => return Err(invalid("the scheme must be https (or http)")),
-        }
-        if uri.authority().is_none() {
-            return Err(invalid("no host"));
-        }
         if token.trim().is_empty() {
             return Err(GithubError::MissingToken);
         }
-        // The call's own timer ([`GithubClient::call`]) must be the one that fires for a request
-        // that was sent: it reports a timeout, which is never resent blindly. Had the transport's
-        // read timeout fired first (same length, a race), the hang would read as a broken
-        // connection and be retried. A connect timeout means nothing was sent: it may fire first.
+        transport::secret_header(token, TOKEN_SOURCE)?;
+        let mut redactor = Redactor::default();
+        redactor.add(token);
+        redactor.add_userinfo_of(&api_url);
+        // The retrier's timer must be the one that fires for a request that was sent: it
+        // reports a timeout, which is never resent. Had the transport's read timeout fired
+        // first (same length, a race), the hang would read as a broken connection and be
+        // retried. A connect timeout means nothing was sent: it may fire first.
         let transport_timeout = policy.timeout + Duration::from_secs(5);
         let build = |base: &str| -> Result<Octocrab, GithubError> {
             Octocrab::builder()
@@ -189,7 +171,7 @@ impl GithubClient {
                 .set_read_timeout(Some(transport_timeout))
                 .set_write_timeout(Some(transport_timeout))
                 .build()
-                .map_err(|e| invalid(&redact(&e.to_string(), token)))
+                .map_err(|e| invalid(&redactor.scrub(&e.to_string())))
         };
         let rest = build(&api_url)?;
         let graphql = build(&graphql_base(&api_url))?;
@@ -197,13 +179,11 @@ impl GithubClient {
             rest,
             graphql,
             rest_prefix: api_url.clone(),
-            api_url,
+            api_url: shown.clone(),
             owner: owner.to_string(),
             repo: repo.to_string(),
-            token: token.to_string(),
-            policy,
-            calls: AtomicU32::new(0),
-            waited_ms: AtomicU64::new(0),
+            redactor,
+            retrier: Retrier::new(policy),
             uncertain_posts: AtomicU32::new(0),
         })
     }
@@ -214,32 +194,21 @@ impl GithubClient {
         self.uncertain_posts.load(Ordering::Relaxed)
     }
 
-    /// The timing policy in force.
     /// Waits before attempt `attempt + 1` of something the caller retries itself (a comment
     /// checked for after an uncertain answer), within the policy's attempts and its budget of
     /// waiting shared with every other call; false when no attempt is left.
     pub async fn wait_before_retry(&self, attempt: u32) -> bool {
-        let policy = &self.policy;
-        let backoff = policy
-            .base_delay
-            .saturating_mul(1 << attempt.saturating_sub(1).min(16));
-        let waited = Duration::from_millis(self.waited_ms.load(Ordering::Relaxed));
-        if attempt >= policy.max_attempts || waited + backoff > policy.max_total_wait {
-            return false;
-        }
-        self.waited_ms
-            .fetch_add(backoff.as_millis() as u64, Ordering::Relaxed);
-        tokio::time::sleep(backoff).await;
-        true
+        self.retrier.wait_before_retry(attempt).await
     }
 
+    /// The timing policy in force.
     pub fn policy(&self) -> &RetryPolicy {
-        &self.policy
+        self.retrier.policy()
     }
 
     /// How many HTTP requests this client has sent (retries included).
     pub fn api_calls(&self) -> u32 {
-        self.calls.load(Ordering::Relaxed)
+        self.retrier.requests()
     }
 
     /// The token's login (`GET /user`).
@@ -359,7 +328,7 @@ impl GithubClient {
                 &path,
                 Some(json!({ "body": body })),
                 permission,
-                Resend::NotWhenUncertain,
+                Idempotency::CreateOnce,
             )
             .await?;
         self.decode(&Method::POST, &path, &answer.body)
@@ -517,7 +486,10 @@ impl GithubClient {
         description: &str,
     ) -> Result<(), GithubError> {
         let path = format!("{}/labels/{}", self.repo_path(), encode_segment(name));
-        let body = json!({ "color": color, "description": description });
+        let mut body = json!({ "description": description });
+        if !color.is_empty() {
+            body["color"] = json!(color);
+        }
         self.rest(Method::PATCH, &path, Some(body), "issues: write")
             .await?;
         Ok(())
@@ -560,8 +532,15 @@ impl GithubClient {
         body: Option<Value>,
         permission: &str,
     ) -> Result<Answer, GithubError> {
-        self.call(Api::Rest, method, path, body, permission, Resend::Always)
-            .await
+        self.call(
+            Api::Rest,
+            method,
+            path,
+            body,
+            permission,
+            Idempotency::Repeatable,
+        )
+        .await
     }
 
     async fn graphql_call(
@@ -577,7 +556,7 @@ impl GithubClient {
                 "/graphql",
                 Some(payload),
                 permission,
-                Resend::Always,
+                Idempotency::Repeatable,
             )
             .await?;
         let value: Value = self.decode(&Method::POST, "/graphql", &answer.body)?;
@@ -594,7 +573,7 @@ impl GithubClient {
                 .any(|e| e.get("type").and_then(Value::as_str) == Some("FORBIDDEN"));
             return Err(GithubError::Graphql {
                 operation: operation.to_string(),
-                message: redact(&messages.join("; "), &self.token),
+                message: self.redactor.scrub(&messages.join("; ")),
                 hint: if forbidden {
                     format!("; the token lacks `{permission}`")
                 } else {
@@ -605,7 +584,8 @@ impl GithubClient {
         Ok(value.get("data").cloned().unwrap_or(Value::Null))
     }
 
-    /// One logical call: retries, backoff, rate limits, timeout, error mapping.
+    /// One logical call through the retry policy: this client's part is reading GitHub's
+    /// answer (what a rate limit looks like, how long it asks to wait) and wording the error.
     async fn call(
         &self,
         api: Api,
@@ -613,94 +593,147 @@ impl GithubClient {
         path: &str,
         body: Option<Value>,
         permission: &str,
-        resend: Resend,
+        idempotency: Idempotency,
     ) -> Result<Answer, GithubError> {
-        let policy = &self.policy;
-        let mut attempt = 0u32;
-        // Shown in errors: the path without its query.
-        let shown_path = path.split('?').next().unwrap_or(path).to_string();
-        loop {
-            attempt += 1;
-            self.calls.fetch_add(1, Ordering::Relaxed);
-            let waited = Duration::from_millis(self.waited_ms.load(Ordering::Relaxed));
-            let sent = tokio::time::timeout(
-                policy.timeout,
-                self.send_once(api, method.clone(), path, body.as_ref()),
-            )
+        let shown_path = transport::shown_path(path);
+        let attempt = std::cell::Cell::new(0u32);
+        let last_fate_unknown = std::cell::Cell::new(false);
+        let sent = self
+            .retrier
+            .send(idempotency, || {
+                attempt.set(attempt.get() + 1);
+                if method == Method::POST && last_fate_unknown.get() {
+                    self.uncertain_posts.fetch_add(1, Ordering::Relaxed);
+                }
+                let (method, shown_path, body) = (method.clone(), &shown_path, body.as_ref());
+                let (this_attempt, unknown) = (attempt.get(), &last_fate_unknown);
+                async move {
+                    let outcome = self
+                        .attempt(
+                            api,
+                            method,
+                            path,
+                            shown_path,
+                            body,
+                            permission,
+                            this_attempt,
+                        )
+                        .await;
+                    unknown.set(matches!(
+                        outcome,
+                        Attempt::Transient {
+                            fate: Fate::Unknown,
+                            ..
+                        }
+                    ));
+                    outcome
+                }
+            })
             .await;
-            // A rate-limit answer means GitHub did nothing; a 5xx or a broken connection may
-            // hide a success.
-            let uncertain = !matches!(&sent, Ok(Ok(a)) if is_rate_limit(a));
-            let delay = match sent {
-                // A hang is not retried: a server that did not answer once within the timeout
-                // rarely does on a second try, and waiting several timeouts costs the CI job.
-                Err(_) => {
-                    return Err(GithubError::Timeout {
+        sent.map_err(|failure| self.failure(failure, &method, &shown_path))
+    }
+
+    /// One send and what its answer means.
+    #[allow(clippy::too_many_arguments)]
+    async fn attempt(
+        &self,
+        api: Api,
+        method: Method,
+        path: &str,
+        shown_path: &str,
+        body: Option<&Value>,
+        permission: &str,
+        attempt: u32,
+    ) -> Attempt<Answer, GithubError> {
+        let answer = match self.send_once(api, method.clone(), path, body).await {
+            Ok(answer) => answer,
+            Err(Unsent { reason, fate }) => {
+                return Attempt::Transient {
+                    error: GithubError::Connection {
                         method: method.to_string(),
-                        path: shown_path,
-                        timeout: policy.timeout,
+                        path: shown_path.to_string(),
                         api_url: self.api_url.clone(),
-                    });
-                }
-                Ok(Err(reason)) => {
-                    let backoff = policy.base_delay.saturating_mul(1 << (attempt - 1).min(16));
-                    if attempt >= policy.max_attempts
-                        || waited + backoff > policy.max_total_wait
-                        || resend == Resend::NotWhenUncertain
-                    {
-                        return Err(GithubError::Connection {
-                            method: method.to_string(),
-                            path: shown_path,
-                            api_url: self.api_url.clone(),
-                            attempts: attempt,
-                            reason: redact(&reason, &self.token),
-                        });
-                    }
-                    backoff
-                }
-                Ok(Ok(answer)) => {
-                    if answer.status.is_success() {
-                        return Ok(answer);
-                    }
-                    match self.retry_delay(&answer, attempt) {
-                        Retry::After(delay)
-                            if attempt < policy.max_attempts
-                                && waited + delay <= policy.max_total_wait
-                                && (resend == Resend::Always || is_rate_limit(&answer)) =>
-                        {
-                            delay
-                        }
-                        Retry::After(delay) if is_rate_limit(&answer) => {
-                            return Err(GithubError::RateLimited {
-                                method: method.to_string(),
-                                path: shown_path,
-                                detail: format!(
-                                    "{}; it clears in {}s, more than tfpost waits (at most {}s in all, {} attempts)",
-                                    redact(&error_message(&answer.body), &self.token),
-                                    delay.as_secs(),
-                                    policy.max_total_wait.as_secs(),
-                                    policy.max_attempts
-                                ),
-                            });
-                        }
-                        _ => {
-                            return Err(self.map_status(
-                                &method,
-                                &shown_path,
-                                &answer,
-                                attempt,
-                                permission,
-                            ));
-                        }
-                    }
-                }
-            };
-            if method == Method::POST && uncertain {
-                self.uncertain_posts.fetch_add(1, Ordering::Relaxed);
+                        attempts: attempt,
+                        reason: self.redactor.scrub(&reason),
+                    },
+                    fate,
+                    wait: None,
+                };
             }
-            self.waited_ms
-                .fetch_add(delay.as_millis() as u64, Ordering::Relaxed);
-            tokio::time::sleep(delay).await;
+            Err(TooLarge(reason)) => {
+                return Attempt::Final(GithubError::UnexpectedResponse {
+                    method: method.to_string(),
+                    path: shown_path.to_string(),
+                    reason,
+                });
+            }
+        };
+        if answer.status.is_success() {
+            return Attempt::Done(answer);
+        }
+        let status = answer.status.as_u16();
+        let asked = header_u64(&answer.headers, "retry-after").map(Duration::from_secs);
+        if is_rate_limit(&answer) {
+            // A rate limit means GitHub did nothing.
+            return Attempt::Transient {
+                wait: Some(asked.unwrap_or_else(|| rate_limit_wait(&answer.headers))),
+                error: GithubError::RateLimited {
+                    method: method.to_string(),
+                    path: shown_path.to_string(),
+                    detail: self.redactor.scrub(&error_message(&answer.body)),
+                },
+                fate: Fate::NotDone,
+            };
+        }
+        let error = self.map_status(&method, shown_path, &answer, attempt, permission);
+        if matches!(status, 500 | 502 | 503 | 504) {
+            return Attempt::Transient {
+                error,
+                fate: Fate::Unknown,
+                wait: asked,
+            };
+        }
+        Attempt::Final(error)
+    }
+
+    /// The error of a call that did not succeed, worded for the user.
+    fn failure(&self, failure: Failure<GithubError>, method: &Method, path: &str) -> GithubError {
+        let policy = self.retrier.policy();
+        match failure {
+            Failure::TimedOut { timeout, .. } => GithubError::Timeout {
+                method: method.to_string(),
+                path: path.to_string(),
+                timeout,
+                api_url: self.api_url.clone(),
+            },
+            Failure::GaveUp {
+                error:
+                    GithubError::RateLimited {
+                        method,
+                        path,
+                        detail,
+                    },
+                attempts,
+                stop,
+            } => {
+                let why = match stop {
+                    Stop::Budget { wanted } => format!(
+                        "it clears in {}s, more than tfpost waits (at most {}s in all, {} attempts)",
+                        wanted.as_secs(),
+                        policy.max_total_wait.as_secs(),
+                        policy.max_attempts
+                    ),
+                    _ => format!("still limited after {attempts} attempt(s)"),
+                };
+                GithubError::RateLimited {
+                    method,
+                    path,
+                    detail: format!("{detail}; {why}"),
+                }
+            }
+            Failure::GaveUp {
+                error, attempts, ..
+            } => error.after_attempts(attempts),
         }
     }
 
@@ -710,7 +743,7 @@ impl GithubClient {
         method: Method,
         path: &str,
         body: Option<&Value>,
-    ) -> Result<Answer, String> {
+    ) -> Result<Answer, SendError> {
         let client = match api {
             Api::Rest => &self.rest,
             Api::Graphql => &self.graphql,
@@ -720,51 +753,40 @@ impl GithubClient {
             Method::POST => client._post(path, body).await,
             Method::PATCH => client._patch(path, body).await,
             Method::DELETE => client._delete(path, body).await,
-            other => return Err(format!("unsupported method {other}")),
+            other => {
+                return Err(SendError::Unsent {
+                    reason: format!("unsupported method {other}"),
+                    fate: Fate::NotDone,
+                });
+            }
         }
-        .map_err(|e| error_chain(&e))?;
+        .map_err(|e| SendError::Unsent {
+            reason: transport::error_chain(&e),
+            fate: if transport::nothing_sent(&e) {
+                Fate::NotDone
+            } else {
+                Fate::Unknown
+            },
+        })?;
         let (parts, body) = response.into_parts();
-        let bytes = body
-            .collect()
-            .await
-            .map_err(|e| error_chain(&e))?
-            .to_bytes();
+        let bytes = if parts.status.is_success() {
+            transport::read_body(body, MAX_PAGE_BYTES)
+                .await
+                .map_err(|e| match e {
+                    ReadError::TooLarge { .. } => SendError::TooLarge(e.to_string()),
+                    ReadError::Broken(reason) => SendError::Unsent {
+                        reason,
+                        fate: Fate::Unknown,
+                    },
+                })?
+        } else {
+            transport::read_error_body(body).await
+        };
         Ok(Answer {
             status: parts.status,
             headers: parts.headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         })
-    }
-
-    fn retry_delay(&self, answer: &Answer, attempt: u32) -> Retry {
-        let status = answer.status.as_u16();
-        let backoff = self
-            .policy
-            .base_delay
-            .saturating_mul(1 << (attempt - 1).min(16));
-        if let Some(secs) = header_u64(&answer.headers, "retry-after")
-            && (status == 403 || status == 429 || status >= 500)
-        {
-            return Retry::After(Duration::from_secs(secs));
-        }
-        if is_rate_limit(answer) {
-            if header_u64(&answer.headers, "x-ratelimit-remaining") == Some(0)
-                && let Some(reset) = header_u64(&answer.headers, "x-ratelimit-reset")
-            {
-                let now = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_secs())
-                    .unwrap_or(0);
-                // One second more: the reset time is rounded down.
-                return Retry::After(Duration::from_secs(reset.saturating_sub(now) + 1));
-            }
-            // GitHub's advice for a secondary limit without headers: wait at least a minute.
-            return Retry::After(Duration::from_secs(60).max(backoff));
-        }
-        if matches!(status, 500 | 502 | 503 | 504) {
-            return Retry::After(backoff);
-        }
-        Retry::No
     }
 
     fn map_status(
@@ -775,7 +797,7 @@ impl GithubClient {
         attempts: u32,
         permission: &str,
     ) -> GithubError {
-        let message = redact(&error_message(&answer.body), &self.token);
+        let message = self.redactor.scrub(&error_message(&answer.body));
         let method = method.to_string();
         let path = path.to_string();
         match answer.status.as_u16() {
@@ -834,18 +856,29 @@ impl GithubClient {
     }
 }
 
-enum Retry {
-    After(Duration),
-    No,
+/// Why a send got no usable answer.
+enum SendError {
+    /// No answer came (refused, reset, DNS, TLS) or it broke off.
+    Unsent { reason: String, fate: Fate },
+    /// An answer bigger than any GitHub sends for the calls tfpost makes.
+    TooLarge(String),
 }
+use SendError::{TooLarge, Unsent};
 
-/// Whether a request may be sent again after an answer that may hide a success (a 5xx, a
-/// broken connection). A rate limit means GitHub did nothing: that is always retried.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Resend {
-    Always,
-    /// Creating something twice is visible: the caller checks what exists first.
-    NotWhenUncertain,
+/// How long a rate limit without `Retry-After` asks to wait: until `x-ratelimit-reset` when the
+/// primary limit is spent, else GitHub's advice for a secondary limit, at least a minute.
+fn rate_limit_wait(headers: &HeaderMap) -> Duration {
+    if header_u64(headers, "x-ratelimit-remaining") == Some(0)
+        && let Some(reset) = header_u64(headers, "x-ratelimit-reset")
+    {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        // One second more: the reset time is rounded down.
+        return Duration::from_secs(reset.saturating_sub(now) + 1);
+    }
+    Duration::from_secs(60)
 }
 
 /// A 403/429 that is a rate limit, not a permission problem.
@@ -927,42 +960,6 @@ pub fn next_link(headers: &HeaderMap) -> Option<String> {
     None
 }
 
-/// Percent-encodes one path segment (label names hold spaces, slashes, emoji).
-pub fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut parts = Vec::new();
-    let mut current: Option<&dyn std::error::Error> = Some(err);
-    while let Some(e) = current {
-        // octocrab's own Display may append a backtrace; keep the first line only.
-        let text = e.to_string();
-        let line = text.lines().next().unwrap_or("").to_string();
-        if !line.is_empty() && !parts.contains(&line) {
-            parts.push(line);
-        }
-        current = e.source();
-    }
-    parts.join(": ")
-}
-
-/// Removes the token from any text, in case a server or library echoes it.
-pub fn redact(text: &str, token: &str) -> String {
-    if token.len() < 4 {
-        return text.to_string();
-    }
-    text.replace(token, "***")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -999,14 +996,6 @@ mod tests {
                 .unwrap(),
         );
         assert_eq!(next_link(&headers), None);
-    }
-
-    #[test]
-    fn label_names_are_encoded_as_one_segment() {
-        assert_eq!(
-            encode_segment("tfpost: no changes/x"),
-            "tfpost%3A%20no%20changes%2Fx"
-        );
     }
 
     #[test]

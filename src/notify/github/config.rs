@@ -28,6 +28,9 @@ pub struct GithubConfig {
     pub overflow: Overflow,
     /// Post a comment for a plan without changes (`false`: labels only).
     pub comment_on_no_changes: bool,
+    /// Post a comment for an apply that changed nothing (`Resources: 0 added, 0 changed, 0
+    /// destroyed.`); `false`: no comment for it.
+    pub comment_on_unchanged_apply: bool,
     /// Pull request labels that say what the plan does.
     pub labels: LabelsConfig,
     /// Variables (`vars`) written into the comment's hidden metadata, for tools that read it.
@@ -46,6 +49,7 @@ impl Default for GithubConfig {
             patch: false,
             overflow: Overflow::default(),
             comment_on_no_changes: true,
+            comment_on_unchanged_apply: true,
             labels: LabelsConfig::default(),
             embedded_var_names: Vec::new(),
             timeout_seconds: None,
@@ -81,6 +85,7 @@ impl Default for LabelsConfig {
             error: Label {
                 name: String::new(),
                 color: "b60205".to_string(),
+                description: None,
                 enabled: false,
             },
         }
@@ -96,6 +101,9 @@ pub struct Label {
     pub name: String,
     /// Colour as 6 hex digits, no `#`.
     pub color: String,
+    /// Description shown with the label on GitHub (at most 100 characters). Unset: tfpost's
+    /// own ("Terraform plan destroys resources", ...).
+    pub description: Option<String>,
     /// Set this label.
     pub enabled: bool,
 }
@@ -107,6 +115,7 @@ impl Label {
         Label {
             name: format!("{prefix}{name}"),
             color: color.to_string(),
+            description: None,
             enabled: true,
         }
     }

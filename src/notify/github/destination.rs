@@ -67,6 +67,7 @@ fn build(setup: &Setup<'_>) -> Result<Box<dyn Destination>, String> {
         target,
         options,
         comment_on_no_changes: config.github.comment_on_no_changes,
+        comment_on_unchanged_apply: config.github.comment_on_unchanged_apply,
         target_key: setup.target_key.to_string(),
         step_summary,
     }))
@@ -128,6 +129,7 @@ struct GithubDestination {
     target: GithubTarget,
     options: GithubOptions,
     comment_on_no_changes: bool,
+    comment_on_unchanged_apply: bool,
     target_key: String,
     step_summary: Option<PathBuf>,
 }
@@ -142,7 +144,7 @@ impl Destination for GithubDestination {
     }
 
     fn when(&self) -> Vec<When> {
-        When::comments(self.comment_on_no_changes)
+        When::comments(self.comment_on_no_changes, self.comment_on_unchanged_apply)
     }
 
     fn describe(&self, _facts: &RunFacts) -> String {
@@ -229,7 +231,7 @@ pub fn label_config(
         LabelSpec {
             name,
             color: label.color.clone(),
-            description: fallback.description,
+            description: label.description.clone().unwrap_or(fallback.description),
         }
     };
     let defaults = LabelConfig::default();

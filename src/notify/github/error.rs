@@ -13,6 +13,11 @@ pub enum GithubError {
     )]
     InvalidApiUrl { url: String, reason: String },
 
+    /// The API URL or the token breaks a transport rule (plain http to another host, a
+    /// token that cannot be a header).
+    #[error(transparent)]
+    Transport(#[from] crate::http::TransportError),
+
     /// No token at all.
     #[error("no GitHub token: set GITHUB_TOKEN or TFPOST_GITHUB_TOKEN")]
     MissingToken,

@@ -132,15 +132,17 @@ pub async fn apply(
             .find(|l| l.name.eq_ignore_ascii_case(&spec.name));
         let Some(label) = present else { continue };
         if wanted.is_some_and(|w| w.name == spec.name) {
-            if !spec.color.is_empty() && !label.color.eq_ignore_ascii_case(&spec.color) {
-                // GitHub creates a label missing from the repository with a grey colour when
-                // adding it; give it the configured one.
+            let recolour = !spec.color.is_empty() && !label.color.eq_ignore_ascii_case(&spec.color);
+            let redescribe = label.description.as_deref().unwrap_or("") != spec.description;
+            if recolour || redescribe {
+                // GitHub creates a label missing from the repository grey and without a
+                // description when adding it; give it the configured ones.
                 if let Err(err) = client
                     .update_label(&label.name, &spec.color, &spec.description)
                     .await
                 {
                     warnings.push(format!(
-                        "cannot set the colour of label {:?}: {err}",
+                        "cannot set the colour and description of label {:?}: {err}",
                         spec.name
                     ));
                 }

@@ -30,6 +30,9 @@ pub struct GitlabConfig {
     pub username: Option<String>,
     /// Post a note for a plan without changes.
     pub comment_on_no_changes: bool,
+    /// Post a comment for an apply that changed nothing (`Resources: 0 added, 0 changed, 0
+    /// destroyed.`); `false`: no comment for it.
+    pub comment_on_unchanged_apply: bool,
     /// Merge request labels that say what the plan does (the names and colours of `github.labels`).
     pub labels: LabelsConfig,
     /// Time limit of each GitLab API call, in seconds (default 30).
@@ -46,6 +49,7 @@ impl Default for GitlabConfig {
             outdated: OutdatedNotes::default(),
             username: None,
             comment_on_no_changes: true,
+            comment_on_unchanged_apply: true,
             labels: LabelsConfig::default(),
             timeout_seconds: None,
         }

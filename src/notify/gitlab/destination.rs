@@ -108,6 +108,7 @@ fn build(setup: &Setup<'_>) -> Result<Box<dyn Destination>, String> {
         target,
         options,
         comment_on_no_changes: gitlab.comment_on_no_changes,
+        comment_on_unchanged_apply: gitlab.comment_on_unchanged_apply,
         target_key: setup.target_key.to_string(),
     }))
 }
@@ -116,6 +117,7 @@ struct GitlabDestination {
     target: GitlabTarget,
     options: GitlabOptions,
     comment_on_no_changes: bool,
+    comment_on_unchanged_apply: bool,
     target_key: String,
 }
 
@@ -125,7 +127,7 @@ impl Destination for GitlabDestination {
     }
 
     fn when(&self) -> Vec<When> {
-        When::comments(self.comment_on_no_changes)
+        When::comments(self.comment_on_no_changes, self.comment_on_unchanged_apply)
     }
 
     fn describe(&self, _facts: &RunFacts) -> String {

@@ -12,6 +12,11 @@ pub enum GitlabError {
     #[error("GitLab configuration: {0}")]
     Config(String),
 
+    /// The API URL or the token breaks a transport rule (plain http to another host, a
+    /// token that cannot be a header).
+    #[error("GitLab configuration: {0}")]
+    Transport(#[from] crate::http::TransportError),
+
     /// Nothing to comment on: no merge request and no commit SHA.
     #[error(
         "no merge request or commit to comment on: set CI_MERGE_REQUEST_IID (merge request pipelines) or CI_COMMIT_SHA"

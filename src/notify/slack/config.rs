@@ -28,6 +28,10 @@ pub struct SlackConfig {
     pub token: Option<Secret>,
     /// Web API base URL (`SLACK_API_URL`, else `https://slack.com/api/`).
     pub api_url: Option<String>,
+    /// With a bot token, post the details (each error's explanation, the diffs) as replies in
+    /// a thread under the message (default). `false`: one message, with the details cut down
+    /// inside it, as a webhook posts.
+    pub threads: bool,
 }
 
 impl Default for SlackConfig {
@@ -40,6 +44,7 @@ impl Default for SlackConfig {
             webhook_url: None,
             token: None,
             api_url: None,
+            threads: true,
         }
     }
 }

@@ -85,6 +85,7 @@ fn options(config: &Config) -> SlackOptions {
             .as_ref()
             .map(|m| m.when.clone())
             .unwrap_or_default(),
+        thread_details: slack.threads,
         ..SlackOptions::default()
     }
 }

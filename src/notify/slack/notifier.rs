@@ -14,6 +14,9 @@ use std::fmt;
 use std::future::Future;
 use std::time::Duration;
 
+use crate::http::transport::{self, Redactor};
+use crate::http::{Attempt, Failure, Fate, Idempotency, Retrier, RetryPolicy};
+
 use serde_json::{Value, json};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::{
@@ -91,14 +94,8 @@ pub struct SlackOptions {
     /// Post the details (errors, diffs) as a thread reply in bot mode (default true); when
     /// false, the message carries its cut-down details inline as a webhook post does.
     pub thread_details: bool,
-    /// Time limit of each HTTP call.
-    pub timeout: Duration,
-    /// Calls per message, retries included.
-    pub max_attempts: u32,
-    /// Longest wait between attempts, whatever `Retry-After` asks.
-    pub max_retry_wait: Duration,
-    /// First wait after a 5xx or connection failure; doubles on each retry.
-    pub backoff: Duration,
+    /// Timeout, attempts and budget of waiting, as for every destination.
+    pub retry: RetryPolicy,
 }
 
 impl Default for SlackOptions {
@@ -111,10 +108,7 @@ impl Default for SlackOptions {
             mention_group: None,
             mention_when: vec![When::Destroy, When::Error],
             thread_details: true,
-            timeout: Duration::from_secs(15),
-            max_attempts: 4,
-            max_retry_wait: Duration::from_secs(30),
-            backoff: Duration::from_secs(1),
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -218,10 +212,12 @@ pub enum SlackError {
         attempts: u32,
         retry_after: Option<Duration>,
     },
-    /// 5xx (or Slack's `internal_error`/`fatal_error`/`service_unavailable`) on every attempt.
+    /// 5xx (or Slack's `internal_error`/`fatal_error`/`service_unavailable`). Slack may have
+    /// posted the message anyway, so it is not sent again.
     #[error(
-        "{endpoint} failed with {status} on all {attempts} attempt(s): Slack may be having trouble \
-         (see https://slack-status.com); retry the job"
+        "{endpoint} failed with {status} (attempt {attempts}): Slack may be having trouble \
+         (see https://slack-status.com); the message may or may not have been posted (not sent \
+         again, so that it is not posted twice): retry the job if it is missing"
     )]
     Server {
         endpoint: Endpoint,
@@ -238,7 +234,7 @@ pub enum SlackError {
         attempts: u32,
         reason: String,
     },
-    /// No answer within [`SlackOptions::timeout`]. Slack may have posted the message anyway,
+    /// No answer within the policy's timeout. Slack may have posted the message anyway,
     /// and Slack cannot be asked whether it did, so it is not sent again.
     #[error(
         "{endpoint} did not answer within {}s: the message may or may not have been posted (not sent again, so that it is not posted twice)",
@@ -305,7 +301,8 @@ pub struct SlackNotifier {
     /// The Web API base URL, without trailing slash (bot mode).
     api_url: String,
     /// Strings never to show: the webhook URL and its path, the token.
-    secrets: Vec<String>,
+    redactor: Redactor,
+    retrier: Retrier,
 }
 
 impl fmt::Debug for SlackNotifier {
@@ -317,19 +314,10 @@ impl fmt::Debug for SlackNotifier {
     }
 }
 
-/// One failed attempt, classified: wait and retry, or give up with this error.
-enum Attempt {
-    Retry {
-        wait: Option<Duration>,
-        last: SlackError,
-    },
-    Fatal(SlackError),
-}
-
 impl SlackNotifier {
     /// Checks the target and options and builds the HTTP client; makes no request.
     pub fn new(target: SlackTarget, options: SlackOptions) -> Result<SlackNotifier, SlackError> {
-        if options.max_attempts == 0 {
+        if options.retry.max_attempts == 0 {
             return Err(SlackError::Config("max_attempts must be at least 1".into()));
         }
         if let Some(group) = &options.mention_group
@@ -341,17 +329,16 @@ impl SlackNotifier {
                 group.escape_default()
             )));
         }
-        let mut secrets = Vec::new();
+        let mut redactor = Redactor::default();
         let (webhook_url, api_url) = match &target {
             SlackTarget::Webhook { url } => {
-                secrets.push(url.clone());
-                let parsed = Url::parse(url).map_err(|e| {
-                    SlackError::Config(format!("SLACK_WEBHOOK_URL is not a URL ({e})"))
-                })?;
-                if parsed.path().len() > 1 {
-                    secrets.push(parsed.path().to_string());
+                redactor.add(url.trim());
+                if let Some(path) = Url::parse(url.trim()).ok().filter(|u| u.path().len() > 1) {
+                    redactor.add(path.path());
                 }
-                check_scheme(&parsed, "SLACK_WEBHOOK_URL")?;
+                // The webhook URL is the secret: the error names the variable, not the URL.
+                let parsed = transport::check_url(url, "SLACK_WEBHOOK_URL", "webhook URL", "")
+                    .map_err(|e| SlackError::Config(redactor.scrub(&e.to_string())))?;
                 (Some(parsed), String::new())
             }
             SlackTarget::Bot {
@@ -359,49 +346,37 @@ impl SlackNotifier {
                 token,
                 channel,
             } => {
-                if token.trim().is_empty() || token.chars().any(char::is_whitespace) {
-                    return Err(SlackError::Config(
-                        "SLACK_BOT_TOKEN is empty or contains spaces".into(),
-                    ));
+                if token.trim().is_empty() {
+                    return Err(SlackError::Config("SLACK_BOT_TOKEN is empty".into()));
                 }
+                transport::secret_header(token, "SLACK_BOT_TOKEN")
+                    .map_err(|e| SlackError::Config(e.to_string()))?;
                 if channel.trim().is_empty() {
                     return Err(SlackError::Config("SLACK_CHANNEL is empty".into()));
                 }
-                secrets.push(token.clone());
-                let parsed = Url::parse(api_url).map_err(|e| {
-                    SlackError::Config(format!("SLACK_API_URL `{api_url}` is not a URL ({e})"))
-                })?;
-                check_scheme(&parsed, "SLACK_API_URL")?;
-                (None, api_url.trim_end_matches('/').to_string())
+                redactor.add(token);
+                redactor.add_userinfo_of(api_url);
+                transport::check_url(api_url, "SLACK_API_URL", "token", "")
+                    .map_err(|e| SlackError::Config(e.to_string()))?;
+                (None, api_url.trim().trim_end_matches('/').to_string())
             }
         };
         // slack-morphism's own connector is https-only; this one also speaks plain http, which
-        // `check_scheme` allows for loopback addresses only.
-        // The provider is named rather than looked up: the lookup panics when the build
-        // enables two (ring here, aws-lc-rs through some other crate's defaults).
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
-            .map_err(|e| {
-                SlackError::Config(format!(
-                    "no TLS root certificates found on this machine ({e}): install the system's CA \
-                     certificates (e.g. the ca-certificates package)"
-                ))
-            })?
-            .https_or_http()
-            .enable_http1()
-            .enable_http2()
-            .build();
+        // the transport rules allow for loopback addresses only.
+        let https = transport::https_connector().map_err(|e| SlackError::Config(e.to_string()))?;
         let mut connector = SlackClientHyperConnector::from(https);
         if !api_url.is_empty() {
             connector = connector.with_slack_api_url(&api_url);
         }
+        let options_retry = options.retry.clone();
         Ok(SlackNotifier {
             target,
             options,
             client: SlackClient::new(connector),
             webhook_url,
             api_url,
-            secrets,
+            redactor,
+            retrier: Retrier::new(options_retry),
         })
     }
 
@@ -414,7 +389,7 @@ impl SlackNotifier {
                 format!(
                     "Slack channel `{}` via {}/chat.postMessage",
                     self.channel_for(facts),
-                    self.api_url
+                    transport::shown_url(&self.api_url)
                 )
             }
         }
@@ -607,7 +582,7 @@ impl SlackNotifier {
             request = request.with_thread_ts(SlackTs::new(ts.to_string()));
         }
         let endpoint = Endpoint::PostMessage {
-            api_url: self.api_url.clone(),
+            api_url: transport::shown_url(&self.api_url),
         };
         let session = self.client.open_session(token);
         let response = self
@@ -616,8 +591,8 @@ impl SlackNotifier {
         Ok((response.channel.to_string(), response.ts.to_string()))
     }
 
-    /// Runs `call` with a timeout, retrying rate limits (after `Retry-After`, capped) and
-    /// transient failures (with doubling backoff) up to `max_attempts` calls in all.
+    /// Runs `call` through the retry policy. Every Slack call posts a message: sent again only
+    /// after a failure that proves nothing was posted (a rate limit, a connection never made).
     async fn with_retries<T, F, Fut>(
         &self,
         endpoint: Endpoint,
@@ -628,48 +603,42 @@ impl SlackNotifier {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, SlackClientError>>,
     {
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            let outcome = match tokio::time::timeout(self.options.timeout, call()).await {
-                Ok(Ok(value)) => return Ok(value),
-                Ok(Err(err)) => self.classify(err, &endpoint, channel, attempt),
-                // The request went out and its fate is unknown: a post is never repeated
-                // blindly (see `SlackError::Timeout`).
-                Err(_) => Attempt::Fatal(SlackError::Timeout {
-                    endpoint: endpoint.clone(),
-                    timeout: self.options.timeout,
-                }),
-            };
-            match outcome {
-                Attempt::Fatal(err) => return Err(err),
-                Attempt::Retry { last, .. } if attempt >= self.options.max_attempts => {
-                    return Err(last);
+        let attempt = std::cell::Cell::new(0u32);
+        let sent = self
+            .retrier
+            .send(Idempotency::CreateOnce, || {
+                attempt.set(attempt.get() + 1);
+                let (call, endpoint, attempt) = (call(), &endpoint, attempt.get());
+                async move {
+                    match call.await {
+                        Ok(value) => Attempt::Done(value),
+                        Err(err) => self.classify(err, endpoint, channel, attempt),
+                    }
                 }
-                Attempt::Retry { wait, .. } => {
-                    let backoff = self
-                        .options
-                        .backoff
-                        .saturating_mul(1 << (attempt - 1).min(16));
-                    let wait = wait.unwrap_or(backoff).min(self.options.max_retry_wait);
-                    tokio::time::sleep(wait).await;
-                }
-            }
-        }
+            })
+            .await;
+        sent.map_err(|failure| match failure {
+            Failure::TimedOut { timeout, .. } => SlackError::Timeout {
+                endpoint: endpoint.clone(),
+                timeout,
+            },
+            Failure::GaveUp { error, .. } => error,
+        })
     }
 
-    fn classify(
+    fn classify<T>(
         &self,
         err: SlackClientError,
         endpoint: &Endpoint,
         channel: &str,
         attempt: u32,
-    ) -> Attempt {
+    ) -> Attempt<T, SlackError> {
         let endpoint = endpoint.clone();
         match err {
-            SlackClientError::RateLimitError(e) => Attempt::Retry {
+            SlackClientError::RateLimitError(e) => Attempt::Transient {
+                fate: Fate::NotDone,
                 wait: e.retry_after,
-                last: SlackError::RateLimited {
+                error: SlackError::RateLimited {
                     endpoint,
                     attempts: attempt,
                     retry_after: e.retry_after,
@@ -684,9 +653,10 @@ impl SlackNotifier {
                 let status = e.status_code.as_u16();
                 let body = e.http_response_body.as_deref().unwrap_or("").trim();
                 if status >= 500 {
-                    return Attempt::Retry {
+                    return Attempt::Transient {
+                        fate: Fate::Unknown,
                         wait: None,
-                        last: SlackError::Server {
+                        error: SlackError::Server {
                             endpoint,
                             status: format!("HTTP {status}"),
                             attempts: attempt,
@@ -700,26 +670,40 @@ impl SlackNotifier {
                     return self.api_code(&code, detail, body, endpoint, channel, attempt);
                 }
                 match (status, &endpoint) {
-                    (404, Endpoint::Webhook) => Attempt::Fatal(SlackError::WebhookGone {
+                    (404, Endpoint::Webhook) => Attempt::Final(SlackError::WebhookGone {
                         code: "HTTP 404".into(),
                     }),
-                    (401 | 403, _) => Attempt::Fatal(SlackError::InvalidAuth {
+                    (401 | 403, _) => Attempt::Final(SlackError::InvalidAuth {
                         code: format!("HTTP {status}"),
                     }),
-                    _ => Attempt::Fatal(SlackError::UnexpectedResponse {
+                    _ => Attempt::Final(SlackError::UnexpectedResponse {
                         endpoint,
                         detail: format!("HTTP {status} {}", self.scrub(&excerpt(body))),
                     }),
                 }
             }
-            SlackClientError::HttpProtocolError(e) => Attempt::Retry {
-                wait: None,
-                last: SlackError::Connection {
-                    endpoint,
-                    attempts: attempt,
-                    reason: self.scrub(&connection_reason(e.cause.as_deref())),
-                },
-            },
+            SlackClientError::HttpProtocolError(e) => {
+                let cause = e
+                    .cause
+                    .as_deref()
+                    .map(|c| c as &(dyn std::error::Error + 'static));
+                Attempt::Transient {
+                    fate: if cause.is_some_and(transport::nothing_sent) {
+                        Fate::NotDone
+                    } else {
+                        Fate::Unknown
+                    },
+                    wait: None,
+                    error: SlackError::Connection {
+                        endpoint,
+                        attempts: attempt,
+                        reason: self.scrub(&cause.map_or_else(
+                            || "connection failed".to_string(),
+                            transport::error_chain,
+                        )),
+                    },
+                }
+            }
             SlackClientError::ProtocolError(e) => {
                 // slack-morphism decodes a non-JSON 200 answer as `{}`: say so rather than
                 // show that stand-in.
@@ -729,12 +713,12 @@ impl SlackNotifier {
                 } else {
                     format!("not Slack's JSON ({}): {}", e.json_error, excerpt(body))
                 };
-                Attempt::Fatal(SlackError::UnexpectedResponse {
+                Attempt::Final(SlackError::UnexpectedResponse {
                     endpoint,
                     detail: self.scrub(&detail),
                 })
             }
-            other => Attempt::Fatal(SlackError::UnexpectedResponse {
+            other => Attempt::Final(SlackError::UnexpectedResponse {
                 endpoint,
                 detail: self.scrub(&excerpt(&other.to_string())),
             }),
@@ -742,7 +726,7 @@ impl SlackNotifier {
     }
 
     /// Maps one of Slack's error codes (Web API `error` or webhook body) to what to fix.
-    fn api_code(
+    fn api_code<T>(
         &self,
         code: &str,
         detail: Option<String>,
@@ -750,7 +734,7 @@ impl SlackNotifier {
         endpoint: Endpoint,
         channel: &str,
         attempt: u32,
-    ) -> Attempt {
+    ) -> Attempt<T, SlackError> {
         let channel = if channel.is_empty() {
             "the webhook's channel".to_string()
         } else {
@@ -795,9 +779,10 @@ impl SlackNotifier {
             | "restricted_action_non_threadable_channel"
             | "ekm_access_denied" => SlackError::Prohibited { code: code_s },
             "ratelimited" | "rate_limited" => {
-                return Attempt::Retry {
+                return Attempt::Transient {
+                    fate: Fate::NotDone,
                     wait: None,
-                    last: SlackError::RateLimited {
+                    error: SlackError::RateLimited {
                         endpoint,
                         attempts: attempt,
                         retry_after: None,
@@ -809,9 +794,10 @@ impl SlackNotifier {
             | "service_unavailable"
             | "request_timeout"
             | "rollup_error" => {
-                return Attempt::Retry {
+                return Attempt::Transient {
+                    fate: Fate::Unknown,
                     wait: None,
-                    last: SlackError::Server {
+                    error: SlackError::Server {
                         endpoint,
                         status: code_s,
                         attempts: attempt,
@@ -824,44 +810,12 @@ impl SlackNotifier {
                 detail,
             },
         };
-        Attempt::Fatal(fatal)
+        Attempt::Final(fatal)
     }
 
     /// Removes every secret from text that came from elsewhere (an error's cause, a body).
     fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for secret in &self.secrets {
-            if !secret.is_empty() {
-                out = out.replace(secret.as_str(), "[redacted]");
-            }
-        }
-        out
-    }
-}
-
-/// Plain http would send the token or the webhook URL unencrypted: allowed only to this machine
-/// (tests, a local proxy).
-fn check_scheme(url: &Url, name: &str) -> Result<(), SlackError> {
-    match url.scheme() {
-        "https" => Ok(()),
-        "http" => {
-            let loopback = match url.host() {
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                Some(url::Host::Domain(d)) => d == "localhost",
-                None => false,
-            };
-            if loopback {
-                Ok(())
-            } else {
-                Err(SlackError::Config(format!(
-                    "{name} uses plain http to a remote host, which would send the secret unencrypted: use https"
-                )))
-            }
-        }
-        other => Err(SlackError::Config(format!(
-            "{name} has scheme `{other}`: use https"
-        ))),
+        self.redactor.scrub(text)
     }
 }
 
@@ -907,20 +861,4 @@ fn excerpt(text: &str) -> String {
         let cut: String = text.chars().take(200).collect();
         format!("{cut}…")
     }
-}
-
-/// The innermost cause of a connection failure (`Connection refused`, `dns error`), which is
-/// what a user can act on.
-fn connection_reason(cause: Option<&(dyn std::error::Error + Send + Sync)>) -> String {
-    let Some(err) = cause else {
-        return "connection failed".to_string();
-    };
-    let mut parts = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(inner) = source {
-        parts.push(inner.to_string());
-        source = inner.source();
-    }
-    parts.dedup();
-    parts.join(": ")
 }

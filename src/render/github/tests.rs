@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{Drift, Mode, OutputChange};
+use crate::model::{Drift, Mode, OutputChange, Summary};
 
 fn resource(address: &str, action: Action, diff: Option<&str>) -> ResourceChange {
     let (resource_type, name) = address
@@ -422,6 +422,36 @@ fn color_bar_is_proportional_and_shows_every_action() {
     assert!(bar.starts_with("🟥🟩"));
     assert_eq!(bar.chars().count(), BAR_WIDTH);
     assert_eq!(color_bar(&[(Action::Create, 0)]), "");
+}
+
+#[test]
+fn color_bar_is_always_twenty_squares() {
+    // Shares that round down (3 x 1/3, 7 equal ones) used to leave the bar short.
+    let cases: &[&[u64]] = &[
+        &[1, 1, 1],
+        &[1, 1, 1, 1, 1, 1, 1],
+        &[1, 2],
+        &[5, 7, 11],
+        &[1, 1_000_000],
+        &[1, 1, 1, 1, 1, 1, 1, 1_000],
+        &[u64::MAX, u64::MAX],
+        &[3],
+    ];
+    for case in cases {
+        let counts: Vec<(Action, u64)> = Action::ALL
+            .iter()
+            .copied()
+            .zip(case.iter().copied())
+            .collect();
+        let bar = color_bar(&counts);
+        assert_eq!(bar.chars().count(), BAR_WIDTH, "{case:?}: {bar}");
+        for (action, _) in &counts {
+            assert!(bar.contains(action_square(*action)), "{case:?}: {bar}");
+        }
+    }
+    // Proportional: 1 of 3 is 7 squares (6.67 rounded by the largest remainder), 2 of 3 is 13.
+    let bar = color_bar(&[(Action::Delete, 1), (Action::Create, 2)]);
+    assert_eq!(bar, format!("{}{}", "🟥".repeat(7), "🟩".repeat(13)));
 }
 
 #[test]
