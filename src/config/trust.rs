@@ -456,4 +456,14 @@ mod tests {
         let by_flag = super::super::load(Some(Path::new("../../ci.yaml")), &nested, &Env::new());
         assert_eq!(by_flag.unwrap().origin, Some(Origin::Named));
     }
+
+    #[test]
+    fn the_schema_describes_github_login() {
+        let schema = super::super::json_schema();
+        let text = schema.to_string();
+        assert!(
+            text.contains("\"login\"") && text.contains("The account the token writes as"),
+            "{text}"
+        );
+    }
 }

@@ -60,10 +60,11 @@ pub fn mask_parsed<'a>(parsed: &'a Parsed, masker: &Masker) -> Result<Cow<'a, Pa
     }))
 }
 
-/// The report with every string masked. Resources and drift go one at a time (through [`mask_each`]):
-/// the JSON form of a 50,000-resource report at once would cost several times the report's
-/// memory. The rest goes through [`mask_serde`] whole; the struct literal names every field, so
-/// a field added to [`Report`] cannot be left out here without a compile error.
+/// The report with every string masked. Every list (resources, drift, outputs, diagnostics,
+/// sections) goes one element at a time (through [`mask_each`]): the JSON form of a
+/// 50,000-resource report, or of 200,000 `Error:` blocks, at once would cost several times the
+/// report's memory. The rest goes through [`mask_serde`] whole; the struct literal names every
+/// field, so a field added to [`Report`] cannot be left out here without a compile error.
 /// `None` when nothing in it needed masking.
 fn mask_report(report: &Report, masker: &Masker) -> Result<Option<Report>, String> {
     let Report {
@@ -90,23 +91,38 @@ fn mask_report(report: &Report, masker: &Masker) -> Result<Option<Report>, Strin
         terraform_version: terraform_version.clone(),
         summary: *summary,
         resources: Vec::new(),
-        outputs: outputs.clone(),
+        outputs: Vec::new(),
         drift: Vec::new(),
-        warnings: warnings.clone(),
-        errors: errors.clone(),
-        sections: sections.clone(),
+        warnings: Vec::new(),
+        errors: Vec::new(),
+        sections: Vec::new(),
         omitted_diffs: *omitted_diffs,
         left_out: *left_out,
     };
     let masked_resources = mask_each(resources, masker)?;
+    let masked_outputs = mask_each(outputs, masker)?;
     let masked_drift = mask_each(drift, masker)?;
+    let masked_warnings = mask_each(warnings, masker)?;
+    let masked_errors = mask_each(errors, masker)?;
+    let masked_sections = mask_each(sections, masker)?;
     let mut rest_json = serde_json::to_value(&rest).map_err(|e| e.to_string())?;
-    if !mask_json(&mut rest_json, masker) && masked_resources.is_none() && masked_drift.is_none() {
+    if !mask_json(&mut rest_json, masker)
+        && masked_resources.is_none()
+        && masked_outputs.is_none()
+        && masked_drift.is_none()
+        && masked_warnings.is_none()
+        && masked_errors.is_none()
+        && masked_sections.is_none()
+    {
         return Ok(None);
     }
     let mut masked: Report = serde_json::from_value(rest_json).map_err(|e| e.to_string())?;
     masked.resources = masked_resources.unwrap_or_else(|| resources.clone());
+    masked.outputs = masked_outputs.unwrap_or_else(|| outputs.clone());
     masked.drift = masked_drift.unwrap_or_else(|| drift.clone());
+    masked.warnings = masked_warnings.unwrap_or_else(|| warnings.clone());
+    masked.errors = masked_errors.unwrap_or_else(|| errors.clone());
+    masked.sections = masked_sections.unwrap_or_else(|| sections.clone());
     Ok(Some(masked))
 }
 
