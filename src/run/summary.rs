@@ -10,8 +10,8 @@ use crate::env::Env;
 use crate::message::GithubMessage;
 use crate::model::{Action, Kind, Outcome, RunKind};
 use crate::notify::github::{
-    self, CommentKind, GithubNotifier, GithubOptions, LabelConfig, Overflow, PostAction,
-    PostRequest, SUMMARY_TARGET, documented_login, retry_of, target_of,
+    self, CommentKind, GithubNotifier, GithubOptions, LabelConfig, Overflow, PostRequest,
+    SUMMARY_TARGET, documented_login, retry_of, target_of,
 };
 use crate::notify::{
     DestinationId, Outgoing, Rendered, RunFacts, Setup, StdoutState, When, slack, stdout,
@@ -278,11 +278,7 @@ fn post_github(
         .iter()
         .map(|w| format!("warning: GitHub: {w}"))
         .collect();
-    let done = match outcome.action {
-        PostAction::Created => "posted",
-        PostAction::Updated | PostAction::Refreshed => "updated",
-        PostAction::Unchanged => "unchanged",
-    };
+    let done = outcome.action.describe();
     Ok((
         format!(
             "GitHub: summary of {} {done}: {}",
