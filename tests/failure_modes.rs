@@ -1021,7 +1021,7 @@ fn a_token_that_cannot_be_a_header_is_a_clear_error_not_a_crash() {
         &["SLACK_BOT_TOKEN", "a control character (U+0007)"],
         // The target (`--var`) went to the wrapped command: the message names the directory.
         &[
-            "not posted:\n:warning:",
+            "----- message not posted (slack) -----\n:warning:",
             "Terraform plan destroys resources",
         ],
     );
