@@ -48,7 +48,7 @@ awk -v out="$work" '
 rss_of_file() {
   /usr/bin/time -f '%M' -o "$work/rss" "$bin" plan --dry-run < "$1" > "$work/out" 2> /dev/null || true
   cmp -s "$1" "$work/out" || { echo "memory.sh: the tee changed $1" >&2; exit 1; }
-  echo $(( $(cat "$work/rss") / 1024 ))
+  echo $(( $(tail -n 1 "$work/rss") / 1024 ))
 }
 
 printf '| input | size | peak RSS |\n|---|---|---|\n'
@@ -65,4 +65,4 @@ endless() {
 { endless | timeout "$SECONDS_ENDLESS" cat || true; } \
   | /usr/bin/time -f '%M' -o "$work/rss" "$bin" plan --dry-run 2> /dev/null | wc -c > "$work/bytes" || true
 printf '| endless resource headers, %s s | %s MB | %s MiB |\n' "$SECONDS_ENDLESS" \
-  "$(( $(cat "$work/bytes") / 1000000 ))" "$(( $(cat "$work/rss") / 1024 ))"
+  "$(( $(cat "$work/bytes") / 1000000 ))" "$(( $(tail -n 1 "$work/rss") / 1024 ))"
