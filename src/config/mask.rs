@@ -66,8 +66,16 @@ impl Masker {
         }
         let joined = alternatives.join("|");
         Ok(Masker {
-            text: Some(regex::Regex::new(&joined)?),
-            bytes: Some(regex::bytes::Regex::new(&joined)?),
+            text: Some(
+                regex::RegexBuilder::new(&joined)
+                    .dfa_size_limit(DFA_CACHE_LIMIT)
+                    .build()?,
+            ),
+            bytes: Some(
+                regex::bytes::RegexBuilder::new(&joined)
+                    .dfa_size_limit(DFA_CACHE_LIMIT)
+                    .build()?,
+            ),
             across_escapes: OnceLock::new(),
             patterns: patterns.to_vec(),
             literals: literals.into_iter().map(String::into_bytes).collect(),
@@ -175,6 +183,7 @@ impl Masker {
                 alternatives.extend(self.patterns.iter().map(|p| format!("(?:{p})")));
                 regex::bytes::RegexBuilder::new(&alternatives.join("|"))
                     .size_limit(REGEX_SIZE_LIMIT)
+                    .dfa_size_limit(DFA_CACHE_LIMIT)
                     .build()
                     .ok()
             })
@@ -182,6 +191,11 @@ impl Masker {
             .or(self.bytes.as_ref())
     }
 }
+
+/// The lazy DFA's cache of each masking regex (the regex crate's default is 2 MiB, per regex
+/// and per thread searching): a few secrets' forms need a few hundred states, and a cache that
+/// fills is cleared and refilled, not grown.
+const DFA_CACHE_LIMIT: usize = 256 << 10;
 
 /// Room for the regex of every literal with escape sequences allowed between its characters:
 /// a few secrets, each in a few forms, of up to a few hundred characters.
