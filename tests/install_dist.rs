@@ -74,9 +74,15 @@ fn static_binary_runs_renders_resolves_and_posts_in_empty_roots() {
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // What the host build renders: the static binary must say the same, byte for byte.
+    // `render` prints what `plan` would post, so it reads the CI context and names the target:
+    // neither may differ between the host and the empty roots (no CI variables there, `/` as
+    // the working directory).
     let render = Command::new(env!("CARGO_BIN_EXE_tfpost"))
+        .env_clear()
+        .env("PATH", "/nonexistent")
         .arg("render")
         .arg(root.join(PLAN))
+        .args(["--var", "target=plan"])
         .output()
         .unwrap();
     assert!(

@@ -153,7 +153,7 @@ def check_root(label, root, binary, env, user, hook_host, plan, expected_render,
         fail(f"{label}: `tfpost --version` gave {done.returncode} {out!r} {done.stderr!r}, "
              f"expected '{prefix}<commit>, {target})'")
 
-    done = chroot(root, [binary, "render", "/plan.txt"], base, user)
+    done = chroot(root, [binary, "render", "/plan.txt", "--var", "target=plan"], base, user)
     if done.returncode != 0 or done.stdout != expected_render:
         fail(f"{label}: `tfpost render` differs from the host build's (exit {done.returncode}): "
              f"{done.stderr.decode(errors='replace')}")
