@@ -2,6 +2,8 @@
 //! against a local fake GitHub, and the posted comment checked against what tfcmt's template
 //! prints. The configs follow tfcmt's documentation; each names the page.
 
+#[path = "support/circleci.rs"]
+mod circleci;
 #[path = "support/fake_github.rs"]
 mod fake_github;
 
@@ -47,19 +49,8 @@ fn fake(enterprise: bool) -> FakeGithub {
 /// variable but the one given in `env`.
 fn tfpost(fake: &FakeGithub, dir: &Path, subcommand: &str, env: &[(&str, &str)]) -> Command {
     let mut cmd = Command::cargo_bin("tfpost").expect("binary");
-    cmd.env_clear()
+    circleci::pull_request_build(&mut cmd, PR, "abc123", BUILD_URL)
         .current_dir(dir)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CI", "true")
-        .env("CIRCLECI", "true")
-        .env("CIRCLE_PROJECT_USERNAME", "acme")
-        .env("CIRCLE_PROJECT_REPONAME", "infra")
-        .env(
-            "CIRCLE_PULL_REQUEST",
-            format!("https://github.com/acme/infra/pull/{PR}"),
-        )
-        .env("CIRCLE_SHA1", "abc123")
-        .env("CIRCLE_BUILD_URL", BUILD_URL)
         .env("GITHUB_API_URL", fake.api_url())
         .args([subcommand]);
     for (k, v) in env {

@@ -2,6 +2,8 @@
 //! GitHub, and the posted comment checked against what tfnotify's templates print. The
 //! configs follow tfnotify's README (https://github.com/mercari/tfnotify/blob/master/README.md).
 
+#[path = "support/circleci.rs"]
+mod circleci;
 #[path = "support/fake_github.rs"]
 mod fake_github;
 
@@ -34,21 +36,9 @@ fn fake() -> FakeGithub {
 fn plan(fake: &FakeGithub, config: &str, input: &[u8], extra: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("tfnotify.yaml"), config).unwrap();
-    let out = Command::cargo_bin("tfpost")
-        .unwrap()
-        .env_clear()
+    let mut cmd = Command::cargo_bin("tfpost").unwrap();
+    let out = circleci::pull_request_build(&mut cmd, PR, "abc123", BUILD_URL)
         .current_dir(dir.path())
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CI", "true")
-        .env("CIRCLECI", "true")
-        .env("CIRCLE_PROJECT_USERNAME", "acme")
-        .env("CIRCLE_PROJECT_REPONAME", "infra")
-        .env(
-            "CIRCLE_PULL_REQUEST",
-            format!("https://github.com/acme/infra/pull/{PR}"),
-        )
-        .env("CIRCLE_SHA1", "abc123")
-        .env("CIRCLE_BUILD_URL", BUILD_URL)
         .env("GITHUB_TOKEN", TOKEN)
         .env("GITHUB_API_URL", fake.api_url())
         .arg("plan")

@@ -5,6 +5,8 @@
 //! tfpost's own comments are the ones its token's login wrote, never any bot's carrying its
 //! marker.
 
+#[path = "support/circleci.rs"]
+mod circleci;
 #[path = "support/fake_github.rs"]
 mod fake_github;
 
@@ -53,23 +55,17 @@ fn checkout(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
 /// variables (an AWS secret among them).
 fn plan(fake: &FakeGithub, dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("tfpost").expect("binary");
-    cmd.env_clear()
-        .current_dir(dir)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("CI", "true")
-        .env("CIRCLECI", "true")
-        .env("CIRCLE_PROJECT_USERNAME", "acme")
-        .env("CIRCLE_PROJECT_REPONAME", "infra")
-        .env(
-            "CIRCLE_PULL_REQUEST",
-            format!("https://github.com/acme/infra/pull/{PR}"),
-        )
-        .env("CIRCLE_SHA1", "abc123")
-        .env("CIRCLE_BUILD_URL", "https://circleci.com/gh/acme/infra/7")
-        .env("GITHUB_TOKEN", TOKEN)
-        .env("GITHUB_API_URL", fake.api_url())
-        .env("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
-        .arg("plan");
+    circleci::pull_request_build(
+        &mut cmd,
+        PR,
+        "abc123",
+        "https://circleci.com/gh/acme/infra/7",
+    )
+    .current_dir(dir)
+    .env("GITHUB_TOKEN", TOKEN)
+    .env("GITHUB_API_URL", fake.api_url())
+    .env("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
+    .arg("plan");
     cmd
 }
 
